@@ -1,0 +1,74 @@
+/** Electron composition root: single instance, service, IPC, windows, tray, notifications. Kept short on purpose. */
+import { app, dialog, ipcMain, BrowserWindow, Notification, safeStorage } from 'electron';
+import Store from 'electron-store';
+import path from 'node:path';
+import { createAppService, settingsSchema, type AppService } from '../../core/index.ts';
+import { registerIpc } from './ipc.ts';
+import { createSafeSecretStore } from './secretStore.ts';
+import { createTray } from './tray.ts';
+import { isRendererUrl, showWindow, type WindowKind } from './windows.ts';
+import { notificationFor } from './notifications.ts';
+
+const root = path.resolve(import.meta.dirname, '..', '..', '..');
+const paths = { rendererDir: path.join(root, 'renderer', 'dist'), preloadFile: path.join(root, 'electron', 'preload', 'build', 'preload.cjs') };
+const windows = new Map<WindowKind, BrowserWindow>();
+let service: AppService | undefined;
+let quitting = false;
+
+async function start(): Promise<void> {
+  const store = new Store<Record<string, unknown>>({ name: 'settings', schema: settingsSchema });
+  service = await createAppService({
+    dataDir: app.getPath('userData'),
+    mode: 'desktop',
+    defaultFolder: path.join(app.getPath('home'), 'COS Sync'),
+    secrets: createSafeSecretStore({ safeStorage, store }),
+    settings: { read: () => store.store, write: (value) => store.set(value) },
+  });
+  const running = service;
+  registerIpc(ipcMain, running, {
+    isTrustedUrl: (url) => isRendererUrl(url, paths.rendererDir),
+    chooseFolder: async (sender) => {
+      const owner = BrowserWindow.getAllWindows().find((window) => window.webContents.id === sender.id);
+      const options = { properties: ['openDirectory' as const, 'createDirectory' as const] };
+      const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+  });
+  const tray = createTray(path.join(root, 'build', 'icons', 'tray.png'), {
+    openStatus: () => showWindow('status', paths, windows),
+    openUpload: () => showWindow('upload', paths, windows),
+    pauseAll: () => void running.pauseAll(),
+    resumeAll: () => void running.resumeAll(),
+    quit: () => app.quit(),
+  });
+  running.on((event) => {
+    if (event.type === 'snapshot-changed') tray.update(event.snapshot);
+    const notice = notificationFor(event);
+    if (notice && Notification.isSupported()) new Notification(notice).show();
+  });
+  app.setLoginItemSettings({ openAtLogin: store.get('startAtLogin') === true });
+  showWindow('status', paths, windows);
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => showWindow('status', paths, windows));
+  // Closing every window keeps syncing in the tray; only Quit stops the app.
+  app.on('window-all-closed', () => undefined);
+  app.on('before-quit', (event) => {
+    if (quitting || !service) return;
+    event.preventDefault();
+    quitting = true;
+    void service.close().finally(() => app.quit());
+  });
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (navigation, url) => {
+      if (!isRendererUrl(url, paths.rendererDir)) navigation.preventDefault();
+    });
+  });
+  void app.whenReady().then(start).catch((error: unknown) => {
+    dialog.showErrorBox('COS Sync could not start', error instanceof Error ? error.message : String(error));
+    app.exit(1);
+  });
+}

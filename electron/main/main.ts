@@ -22,7 +22,7 @@ async function start(): Promise<void> {
     mode: 'desktop',
     defaultFolder: path.join(app.getPath('home'), 'COS Sync'),
     secrets: createSafeSecretStore({ safeStorage, store }),
-    settings: { read: () => store.store, write: (value) => store.set(value) },
+    settings: { read: () => store.store, write: (value) => store.set(value as unknown as Record<string, unknown>) },
   });
   const running = service;
   registerIpc(ipcMain, running, {

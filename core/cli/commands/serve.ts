@@ -1,7 +1,78 @@
-/** `cos-sync serve`: placeholder until the command lands. */
+/** `cos-sync serve`: the app headless — the same service with the bundled engine, its UI served to a browser on 127.0.0.1. */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAppService } from '../../app/service.ts';
+import { createLogger } from '../../common/logger.ts';
+import { startWebHost } from '../../web/startWebHost.ts';
+import { integerOption, parseCommandLine } from '../arguments.ts';
 
-/** Runs the command; returns the exit code. */
-export async function run(_argv: string[]): Promise<number> {
-  console.error('cos-sync serve is not available in this build yet.');
-  return 1;
+const options = {
+  data: { type: 'string' },
+  folder: { type: 'string', multiple: true },
+  port: { type: 'string' },
+  'engine-port': { type: 'string' },
+  'no-default-folder': { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The `--help` text. */
+export const serveHelp = `Usage: cos-sync serve [--data APPDIR] [--folder DIR]... [--port N]
+
+Runs COS Sync without a desktop: the bundled encrypted engine (the default account), folder sync, and
+the status and upload windows as web pages on 127.0.0.1, protected by a random token in the URL.
+On the first run it syncs ~/COS Sync (or the --folder ones) to the bundled engine.
+
+Options:
+  --data APPDIR         app data folder: settings, journal, engine data (default ~/.cos-sync)
+  --folder DIR          also sync DIR (repeatable)
+  --port N              UI port (default: a free one)
+  --engine-port N       bundled engine port (default: a free one)
+  --no-default-folder   do not create and sync ~/COS Sync on the first run
+  --verbose             log to stderr
+  -h, --help            show this help`;
+
+const rendererDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'renderer');
+
+/** Builds the renderer when this checkout has not built it yet (Vite is a devDependency). */
+async function ensureRenderer(): Promise<string> {
+  const dist = path.join(rendererDir, 'dist');
+  if (existsSync(path.join(dist, 'index.html'))) return dist;
+  console.error('Building the UI once (renderer/dist)…');
+  const { build } = await import('vite');
+  await build({ configFile: path.join(rendererDir, 'vite.config.ts'), logLevel: 'warn' });
+  return dist;
+}
+
+/** Runs until SIGINT/SIGTERM; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, options);
+  if (values.help) {
+    console.log(serveHelp);
+    return 0;
+  }
+  const dataDir = path.resolve((values.data as string | undefined) ?? path.join(os.homedir(), '.cos-sync'));
+  const folders = (values.folder as string[] | undefined) ?? [];
+  const staticDir = await ensureRenderer();
+  const service = await createAppService({
+    dataDir,
+    mode: 'headless',
+    folders,
+    ...(folders.length === 0 && !values['no-default-folder'] ? { defaultFolder: path.join(os.homedir(), 'COS Sync') } : {}),
+    ...(values['engine-port'] !== undefined ? { enginePort: integerOption(values['engine-port'], 'engine-port', 0) } : {}),
+    ...(values.verbose ? { logger: createLogger('info') } : {}),
+  });
+  const host = await startWebHost({ service, staticDir, port: values.port === undefined ? 0 : integerOption(values.port, 'port', 0) });
+  console.log(`COS Sync UI at ${host.url}`);
+  if (service.engineEndpoint) console.error(`Bundled engine at ${service.engineEndpoint} (data in ${path.join(dataDir, 'engine')})`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.error('Stopping…');
+  await host.close();
+  await service.close();
+  return 0;
 }

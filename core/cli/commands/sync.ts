@@ -1,7 +1,147 @@
-/** `cos-sync sync`: placeholder until the command lands. */
+/** `cos-sync sync DIR`: keeps a folder pushed to a bucket with server-side encryption (watching, or `--once`). */
+import os from 'node:os';
+import path from 'node:path';
+import { stat } from 'node:fs/promises';
+import { describeEncryption } from '../../protocol/serverSideEncryption.ts';
+import { startFolderSync } from '../../app/folderSync.ts';
+import { errorCount } from '../../sync/journalErrors.ts';
+import type { FileStatusEvent, FolderStatusEvent } from '../../sync/syncStatus.ts';
+import { parseCommandLine, UsageError } from '../arguments.ts';
+import { connectionOptionHelp, connectionOptionSpec, failureText, formatBytes, parseConnection } from '../connectionOptions.ts';
+
+const options = {
+  ...connectionOptionSpec,
+  once: { type: 'boolean' },
+  journal: { type: 'string' },
+  delete: { type: 'string' },
+  'bandwidth-limit': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The `--help` text. */
+export const syncHelp = `Usage: cos-sync sync DIR --bucket NAME-APPID --region REGION [options]
+
+Keeps DIR pushed to the bucket: every new or changed file is uploaded with server-side encryption,
+checked (the server must confirm the encryption and the CRC-64), and recorded in a journal so that
+unchanged files are never read again. Renames become server-side copies. Local deletes keep the remote
+object unless --delete says otherwise. Watches until Ctrl-C.
+
+Options:
+${connectionOptionHelp}
+  --once                  scan and upload once, then exit (0 when everything is in sync)
+  --delete POLICY         keep (default: never delete remote objects), mirror (needs a .cos-sync-root file
+                          in DIR; large batches stop and ask) or backup (move to .cos-sync-trash/ instead)
+  --bandwidth-limit N     upload at most N bytes/s (e.g. 2M)
+  --journal FILE          journal database (default ~/.cos-sync/cli-journal.sqlite)
+  -h, --help              show this help
+
+Exit status: 0 in sync (or stopped with Ctrl-C), 1 when files failed, 2 on usage errors.`;
+
+function describeFile(event: FileStatusEvent): string | undefined {
+  switch (event.state) {
+    case 'synced':
+      return `uploaded  ${event.path}  ${describeEncryption(event.encryption)} confirmed  crc64 ok`;
+    case 'identical':
+      return `identical ${event.path}  already stored with the same CRC-64`;
+    case 'error':
+      return `failed    ${event.path}  ${event.message} (retry at ${new Date(event.nextRetryAt).toLocaleTimeString()})`;
+    case 'excluded':
+      return `skipped   ${event.path}  ${event.reason}`;
+    case 'deleted-remote':
+      return `deleted   ${event.path}  (remote copy removed, --delete mirror)`;
+    default:
+      return undefined;
+  }
+}
+
+function describeFolder(event: FolderStatusEvent): string | undefined {
+  switch (event.state) {
+    case 'offline':
+      return `offline: the endpoint does not answer; retrying at ${new Date(event.nextProbeAt).toLocaleTimeString()}`;
+    case 'error':
+      return `error: ${event.message}${event.hint ? ` ${event.hint}` : ''}`;
+    case 'confirm-deletes':
+      return `waiting: ${event.count} remote objects would be deleted; nothing was deleted. Run with --delete keep, or check the folder and confirm in the app.`;
+    case 'syncing':
+      return process.stderr.isTTY ? `syncing ${event.filesDone}/${event.filesTotal} files, ${formatBytes(event.bytesDone)}/${formatBytes(event.bytesTotal)}, ${formatBytes(event.rate)}/s` : undefined;
+    default:
+      return undefined;
+  }
+}
 
 /** Runs the command; returns the exit code. */
-export async function run(_argv: string[]): Promise<number> {
-  console.error('cos-sync sync is not available in this build yet.');
-  return 1;
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, options);
+  if (values.help) {
+    console.log(syncHelp);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('Name exactly one folder: cos-sync sync DIR --bucket NAME-APPID --region REGION.');
+  const localPath = path.resolve(positionals[0]!);
+  if (!(await stat(localPath).catch(() => undefined))?.isDirectory()) throw new UsageError(`'${positionals[0]}' is not a folder.`);
+  const connection = parseConnection(values);
+  const policy = (values.delete as string | undefined) ?? 'keep';
+  if (policy !== 'keep' && policy !== 'mirror' && policy !== 'backup') throw new UsageError(`--delete must be keep, mirror or backup (got '${policy}').`);
+  const limitText = values['bandwidth-limit'] as string | undefined;
+  const bandwidthLimit = limitText === undefined ? 0 : Number.parseInt(limitText, 10) * (/m/i.test(limitText) ? 1024 ** 2 : /k/i.test(limitText) ? 1024 : 1);
+  if (!Number.isFinite(bandwidthLimit) || bandwidthLimit < 0) throw new UsageError(`--bandwidth-limit must be a number of bytes per second (got '${limitText}').`);
+  const once = Boolean(values.once);
+
+  const sync = await startFolderSync({
+    localPath,
+    ...connection,
+    journalPath: (values.journal as string | undefined) ?? path.join(os.homedir(), '.cos-sync', 'cli-journal.sqlite'),
+    deletePolicy: policy,
+    watch: !once,
+    bandwidthLimit,
+  });
+  let lastFolderLine = '';
+  let stopped = false;
+  let passStarted = false;
+  sync.manager.on('file-status', (event) => {
+    const line = describeFile(event);
+    if (line) console.log(line);
+  });
+  sync.manager.on('folder-status', (event) => {
+    const line = describeFolder(event);
+    if (line && line !== lastFolderLine) console.error(line);
+    lastFolderLine = line ?? '';
+    if (event.state === 'scanning' || event.state === 'syncing') passStarted = true;
+    if (once && (event.state === 'error' || event.state === 'offline' || event.state === 'confirm-deletes')) stopped = true;
+  });
+  const finish = async (): Promise<number> => {
+    const failed = errorCount(sync.manager.journal, sync.folderId);
+    const status = sync.manager.folder(sync.folderId)?.status;
+    await sync.close();
+    if (status?.state === 'error') {
+      console.error(failureText(Object.assign(new Error(status.message), { code: status.code }), connection.bucket, connection.region));
+      return 1;
+    }
+    if (failed > 0) {
+      console.error(`${failed} file(s) could not be synced; they are retried on the next run.`);
+      return 1;
+    }
+    if (status?.state === 'offline' || status?.state === 'confirm-deletes') return 1;
+    return 0;
+  };
+
+  await sync.manager.start();
+  if (once) {
+    // A pass that hits an offline or error state waits for probes; --once stops there instead.
+    while (!stopped) {
+      await Promise.race([sync.manager.whenIdle(), new Promise((resolve) => setTimeout(resolve, 500))]);
+      const state = sync.manager.folder(sync.folderId)?.status.state;
+      if (state === 'idle' && passStarted) break;
+    }
+    const code = await finish();
+    if (code === 0) console.error('Everything is in sync.');
+    return code;
+  }
+  console.error(`Watching ${localPath} → ${connection.bucket}/${connection.prefix} (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await finish();
+  return 0;
 }

@@ -1,0 +1,93 @@
+/** Runs the bundled engine for the app and reports its status (keys, rotation progress) in contract terms. */
+import path from 'node:path';
+import { describeError } from '../common/errors.ts';
+import type { Logger } from '../common/logger.ts';
+import { startEngine, type EngineHandle } from '../engine/startEngine.ts';
+import type { EngineStatus } from './contract.ts';
+import { engineBucket } from './settings.ts';
+
+/** The bundled engine as the app sees it. */
+export interface EngineHost {
+  readonly handle: EngineHandle | undefined;
+  status(): Promise<EngineStatus>;
+  /** New active master key, then a background re-seal of older data keys. */
+  rotate(): Promise<EngineStatus>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startEngineHost}. */
+export interface EngineHostOptions {
+  dataDir: string;
+  port?: number;
+  logger?: Logger;
+  /** Called when the status changes (rotation progress, errors). */
+  onChange?(status: EngineStatus): void;
+}
+
+/** Starts the engine in `<dataDir>/engine`; a failure to start becomes an `error` status instead of a throw. */
+export async function startEngineHost(options: EngineHostOptions): Promise<EngineHost> {
+  let handle: EngineHandle | undefined;
+  let failure: { code: string; message: string; hint?: string } | undefined;
+  let rotation: { resealed: number; total: number } | null = null;
+  try {
+    handle = await startEngine({
+      dataDir: path.join(options.dataDir, 'engine'),
+      port: options.port ?? 0,
+      buckets: [engineBucket],
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  } catch (error) {
+    failure = {
+      code: (error as { code?: string }).code ?? 'EngineFailed',
+      message: `The bundled engine could not start: ${describeError(error)}`,
+      hint: 'Another COS Sync may be running with the same data folder; quit it or choose another --data folder.',
+    };
+  }
+
+  const status = async (): Promise<EngineStatus> => {
+    if (!handle) return { state: 'error', endpoint: null, activeKeyVersion: null, keys: [], objects: 0, bytes: 0, rotation: null, ...(failure ? { error: failure } : {}) };
+    const versions = (await handle.keys.status()).filter((version) => version.keyId === 'sse-cos');
+    const active = versions.find((version) => version.state === 'active');
+    return {
+      state: 'running',
+      endpoint: handle.endpoint,
+      activeKeyVersion: active?.version ?? null,
+      keys: versions.map((version) => ({ version: version.version, createdAt: Date.parse(version.createdAt), objects: version.objects, active: version.state === 'active' })),
+      objects: versions.reduce((sum, version) => sum + version.objects, 0),
+      bytes: 0,
+      rotation,
+    };
+  };
+
+  return {
+    get handle() {
+      return handle;
+    },
+    status,
+    async rotate() {
+      if (!handle) return status();
+      const running = handle;
+      await running.keys.rotate();
+      const before = await running.keys.status();
+      const total = before.filter((version) => version.state !== 'active').reduce((sum, version) => sum + version.objects + version.parts, 0);
+      rotation = { resealed: 0, total };
+      void running.keys
+        .rewrap()
+        .then(async (result) => {
+          rotation = null;
+          options.onChange?.(await status());
+          options.logger?.log('info', 'engine keys re-sealed', { rewrapped: result.rewrapped, remaining: result.remaining });
+        })
+        .catch((error: unknown) => {
+          rotation = null;
+          options.logger?.log('error', 'engine re-seal failed', { error: describeError(error) });
+        });
+      const current = await status();
+      options.onChange?.(current);
+      return current;
+    },
+    async close() {
+      await handle?.close();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/** One folder pair run outside the app (the `cos-sync sync` command): client, remote store and sync manager. */
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { CosClient } from '../cos/cosClient.ts';
+import { crc64File } from '../protocol/crc64.ts';
+import type { SseRequest } from '../protocol/serverSideEncryption.ts';
+import type { DeletePolicy } from '../sync/folderConfig.ts';
+import { SyncManager } from '../sync/syncManager.ts';
+import { createChokidarWatcher } from '../sync/watcherChokidar.ts';
+import { createCosRemoteStore } from './cosRemoteStore.ts';
+
+/** Options of {@link startFolderSync}. */
+export interface FolderSyncOptions {
+  localPath: string;
+  bucket: string;
+  region: string;
+  endpoint?: string | undefined;
+  pathStyle?: boolean;
+  prefix: string;
+  sse: SseRequest;
+  credentials: { secretId: string; secretKey: string };
+  journalPath: string;
+  deletePolicy?: DeletePolicy;
+  /** Watch for changes (false: one pass per start, as `--once`). */
+  watch: boolean;
+  /** Upload limit in bytes/s (0 = none). */
+  bandwidthLimit?: number;
+}
+
+/** A running folder sync. */
+export interface FolderSync {
+  manager: SyncManager;
+  folderId: string;
+  close(): Promise<void>;
+}
+
+/** Stable id of a folder pair, so that the journal finds its rows on the next run. */
+export function folderPairId(options: Pick<FolderSyncOptions, 'localPath' | 'endpoint' | 'bucket' | 'prefix'>): string {
+  return createHash('sha256').update([path.resolve(options.localPath), options.endpoint ?? 'cos', options.bucket, options.prefix].join('\u0000')).digest('hex').slice(0, 16);
+}
+
+/** Creates the manager for one folder pair; call `manager.start()` to begin. */
+export async function startFolderSync(options: FolderSyncOptions): Promise<FolderSync> {
+  await mkdir(path.dirname(options.journalPath), { recursive: true, mode: 0o700 });
+  const client = new CosClient({
+    credentials: options.credentials,
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.pathStyle ? { pathStyle: true } : {}),
+  });
+  const manager = new SyncManager({
+    journalPath: options.journalPath,
+    crc64File: async (file, signal) => String(await crc64File(file, signal)),
+    ...(options.watch ? { createWatcher: createChokidarWatcher } : {}),
+    bandwidthLimit: options.bandwidthLimit ?? 0,
+    createRemoteStore: (folder) => createCosRemoteStore({ client: () => client, bucket: folder.bucket, sse: options.sse }),
+  });
+  const folderId = folderPairId(options);
+  await manager.addFolder({
+    id: folderId,
+    localPath: path.resolve(options.localPath),
+    profile: 'cli',
+    bucket: options.bucket,
+    prefix: options.prefix,
+    deletePolicy: options.deletePolicy ?? 'keep',
+    watch: options.watch,
+  });
+  return {
+    manager,
+    folderId,
+    async close() {
+      await manager.dispose();
+      await client.close();
+    },
+  };
+}

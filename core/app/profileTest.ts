@@ -39,7 +39,12 @@ export async function testProfileLive(profile: ProfileInput, context: { secrets:
   }
   const started = performance.now();
   try {
-    await client.headBucket(profile.bucket, AbortSignal.timeout(15_000));
+    await client.headBucket(profile.bucket, AbortSignal.timeout(15_000)).catch(async (error: unknown) => {
+      // HEAD errors carry no body, so the code is only a guess from the status; a one-key listing tells exactly why.
+      if ((error as { status?: number }).status === undefined) throw error;
+      await client.listObjects(profile.bucket, { maxKeys: 1, signal: AbortSignal.timeout(15_000) });
+      throw error;
+    });
     const latencyMs = Math.round(performance.now() - started);
     const rule = await client.getBucketEncryption(profile.bucket, AbortSignal.timeout(15_000)).catch(() => undefined);
     const algorithm = rule?.sseAlgorithm === 'AES256' ? 'AES256' : rule?.sseAlgorithm === 'cos/kms' || rule?.sseAlgorithm === 'aws:kms' ? 'cos/kms' : 'none';

@@ -23,13 +23,15 @@ export function isRendererUrl(url: string, rendererDir: string): boolean {
   return url.startsWith(root);
 }
 
-function lockDown(contents: WebContents, rendererDir: string): void {
+function lockDown(contents: WebContents, paths: WindowPaths, open: Map<WindowKind, BrowserWindow>): void {
   contents.on('will-navigate', (event, url) => {
-    if (!isRendererUrl(url, rendererDir)) event.preventDefault();
+    if (!isRendererUrl(url, paths.rendererDir)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    // Our own pages open as our own locked-down windows; https links go to the browser; nothing else opens.
+    if (isRendererUrl(url, paths.rendererDir)) showWindow(new URL(url).pathname.endsWith('/upload.html') ? 'upload' : 'status', paths, open);
+    else if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
   });
 }
@@ -59,7 +61,7 @@ export function showWindow(kind: WindowKind, paths: WindowPaths, open: Map<Windo
       spellcheck: false,
     },
   });
-  lockDown(window.webContents, paths.rendererDir);
+  lockDown(window.webContents, paths, open);
   window.once('ready-to-show', () => window.show());
   window.on('closed', () => open.delete(kind));
   void window.loadFile(path.join(paths.rendererDir, page.file));

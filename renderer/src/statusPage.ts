@@ -1,0 +1,105 @@
+/** Entry of the status window: wires the bridge's snapshot and events to the panels. */
+import type { AppSnapshot, OverallState } from '../../core/app/contract.ts';
+import { bridge, errorText, onConnectionChange } from './api.ts';
+import { createActivityView } from './activityView.ts';
+import { byId, h, replaceChildren } from './dom.ts';
+import { createEngineView } from './engineView.ts';
+import { createFileList } from './fileList.ts';
+import { createFoldersView } from './foldersView.ts';
+import { formatBytes, formatCount, formatRate } from './format.ts';
+import { createGeneralView } from './generalView.ts';
+import { createSettingsView } from './settingsView.ts';
+import { createThroughputChart } from './throughputChart.ts';
+import { setupTabs } from './tabs.ts';
+
+const toast = byId('toast');
+let toastTimer: number | undefined;
+
+/** Runs a user action; failures show in the toast with their fix hint. */
+function run(label: string, action: () => Promise<unknown>): void {
+  action().catch((error: unknown) => {
+    const { message, hint } = errorText(error);
+    replaceChildren(toast, h('strong', {}, `${label} failed: `), message, hint ? h('span', { class: 'hint' }, ` ${hint}`) : null);
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = window.setTimeout(() => (toast.hidden = true), 8000);
+  });
+}
+
+const files = createFileList(bridge);
+const folders = createFoldersView(bridge, run, (folder) => files.setFolder(folder.id, folder.localPath));
+const chart = createThroughputChart();
+const engine = createEngineView(bridge, run, (status) => engine.render(status));
+const activity = createActivityView(bridge);
+const onSettings = (settings: Parameters<typeof profiles.render>[0]): void => {
+  profiles.render(settings);
+  general.render(settings);
+  folders.setProfiles(settings);
+};
+const profiles = createSettingsView(bridge, (settings) => onSettings(settings));
+const general = createGeneralView(bridge, (settings) => onSettings(settings));
+byId('column-main').append(folders.element, files.element);
+byId('column-side').append(chart.element, engine.element, activity.element);
+byId('panel-settings').append(profiles.element, general.element);
+setupTabs();
+
+const overallText = byId('overall-text');
+const overallDot = byId('overall-dot');
+const totals = byId('totals');
+const pauseAll = byId<HTMLButtonElement>('pause-all');
+const errors = byId('errors');
+const connection = byId('connection');
+let shown: AppSnapshot | null = null;
+const dotClass: Record<OverallState, string> = { error: 'bad', attention: 'warn', offline: 'warn', syncing: 'busy', scanning: 'busy', paused: 'muted', idle: 'ok', 'no-folders': 'muted' };
+
+function renderSnapshot(snapshot: AppSnapshot): void {
+  if (shown && snapshot.sequence <= shown.sequence) return;
+  const countsChanged = JSON.stringify(shown?.folders.map((folder) => folder.counts)) !== JSON.stringify(snapshot.folders.map((folder) => folder.counts));
+  shown = snapshot;
+  overallText.textContent = snapshot.overall.message;
+  overallDot.className = `dot dot-${dotClass[snapshot.overall.state]}`;
+  document.title = `COS Sync — ${snapshot.overall.message}`;
+  const t = snapshot.totals;
+  totals.textContent = `${formatCount(t.synced)} of ${formatCount(t.files)} files stored · ${formatBytes(t.bytes)} · ${formatCount(t.encrypted)} encrypted${t.unencrypted ? ` · ${formatCount(t.unencrypted)} not encrypted` : ''} · ${formatRate(t.rate)}`;
+  pauseAll.textContent = snapshot.allPaused ? 'Resume all' : 'Pause all';
+  folders.render(snapshot.folders);
+  chart.reset(snapshot.throughput);
+  engine.render(snapshot.engine);
+  errors.hidden = snapshot.errors.length === 0;
+  replaceChildren(errors, ...snapshot.errors.map((error) => h('p', {}, h('strong', {}, `${error.code}: `), error.message, error.hint ? h('span', { class: 'hint' }, ` How to fix: ${error.hint}`) : null)));
+  if (countsChanged) files.refreshSoon();
+}
+
+pauseAll.addEventListener('click', () => run(shown?.allPaused ? 'Resume all' : 'Pause all', () => (shown?.allPaused ? bridge.resumeAll() : bridge.pauseAll())));
+
+onConnectionChange((state) => {
+  connection.hidden = state === 'open' || state === 'connecting';
+  connection.textContent = state === 'unauthorized' ? 'Not authorized. Open the full address (with ?token=…) printed by `cos-sync serve`.' : 'Connection to COS Sync lost — reconnecting…';
+});
+
+bridge.subscribe((event) => {
+  switch (event.type) {
+    case 'snapshot-changed':
+      renderSnapshot(event.snapshot);
+      break;
+    case 'folder-status':
+      folders.setStatus(event.folderId, event.status);
+      break;
+    case 'file-changed':
+      files.patch(event.folderId, event.rows);
+      break;
+    case 'activity':
+      activity.prepend(event.entries);
+      break;
+    case 'throughput':
+      chart.add(event.sample);
+      break;
+    case 'engine-status':
+      engine.render(event.engine);
+      break;
+    default:
+      break;
+  }
+});
+activity.load();
+bridge.getSettings().then(onSettings, (error: unknown) => run('Load settings', () => Promise.reject(error)));

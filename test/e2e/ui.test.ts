@@ -1,0 +1,215 @@
+/** Drives the built renderer in Debian Chromium over the real web host and a fake service with 100,000 files. */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { WebHost } from '../../core/web/startWebHost.ts';
+import { launchBrowser, type TestBrowser } from './browser.ts';
+import { createFakeService, type FakeService } from './fakeService.ts';
+import { startUiHost } from './uiHost.ts';
+
+const shots = 'docs/screenshots';
+const folder = '[data-testid=folder-photos]';
+
+describe('UI in Chromium (fake service, 100,000 files)', () => {
+  let service: FakeService;
+  let host: WebHost;
+  let browser: TestBrowser;
+  let page: Page;
+
+  const waitText = (selector: string, text: string | RegExp, timeout = 15_000) => page.locator(selector, { hasText: text }).first().waitFor({ timeout });
+  const called = (method: string) => service.calls.filter((call) => call.method === method);
+
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    service = createFakeService({ fileCount: 100_000, filesPerTick: 150, tickMs: 100, scanTicks: 8 });
+    host = await startUiHost(service);
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await host?.close();
+    service?.close();
+  });
+
+  test('the token in the address becomes a cookie and the status window connects', async () => {
+    await page.goto(host.url);
+    assert.equal(new URL(page.url()).search, '', 'the token is dropped from the address bar');
+    await waitText(`${folder} [data-testid=folder-state]`, /Scanning|Syncing/);
+    const title = await page.locator(`${folder} h3`).textContent();
+    assert.equal(title, '/home/ana/Pictures');
+  });
+
+  test('a folder shows syncing with progress, pauses and resumes through the service, then is up to date', async () => {
+    await waitText(`${folder} [data-testid=folder-state]`, 'Syncing');
+    await waitText(`${folder} [data-testid=folder-status-text]`, /of 100,000 files · .* of .* · .*\/s/);
+    const progress = Number(await page.locator(`${folder} [data-testid=folder-files]`).getAttribute('aria-valuenow'));
+    assert.ok(progress >= 0 && progress < 100);
+    await page.locator(`${folder} [data-testid=folder-pause]`).click();
+    await waitText(`${folder} [data-testid=folder-state]`, 'Paused');
+    assert.deepEqual(called('pauseFolder').at(-1)?.args, ['photos']);
+    assert.equal(await page.locator(`${folder} [data-testid=folder-pause]`).textContent(), 'Resume');
+    await page.locator(`${folder} [data-testid=folder-pause]`).click();
+    await waitText(`${folder} [data-testid=folder-state]`, 'Syncing');
+    assert.deepEqual(called('resumeFolder').at(-1)?.args, ['photos']);
+    await page.waitForTimeout(2500); // let the throughput chart collect a few samples
+    await page.screenshot({ path: `${shots}/status-syncing-light.png` });
+    service.setPace(20_000);
+    await waitText(`${folder} [data-testid=folder-state]`, 'Up to date', 30_000);
+    await waitText('[data-testid=overall]', 'Everything is up to date');
+    await waitText('[data-testid=activity-entry]', 'is up to date');
+  });
+
+  test('the file list scrolls to the end of 100,000 rows with only a few rows in the DOM', async () => {
+    await waitText('[data-testid=file-summary]', '100,000 files');
+    const viewport = page.locator('[data-testid=file-list]');
+    await waitText('[data-testid=file-row]', 'album-0000/IMG_000000.jpg');
+    await waitText('[data-testid=encryption-badge]', 'Encrypted · SSE-COS AES256 · verified');
+    const listCallsBefore = called('listFiles').length;
+    for (const fraction of [0.25, 0.5, 0.75, 1]) {
+      await viewport.evaluate((element, to) => (element.scrollTop = element.scrollHeight * to), fraction);
+      await page.waitForTimeout(50);
+    }
+    await waitText('[data-testid=file-row]', 'album-0999/IMG_099999.jpg');
+    const pagesFetched = called('listFiles').length - listCallsBefore;
+    assert.ok(pagesFetched <= 12, `${pagesFetched} pages fetched for 5 scroll positions`);
+    const rows = await page.locator('[data-testid=file-row]').count();
+    assert.ok(rows > 5 && rows < 60, `${rows} rows in the DOM`);
+    assert.equal(await viewport.getAttribute('aria-rowcount'), '100000');
+    await page.screenshot({ path: `${shots}/status-light.png` });
+    await viewport.evaluate((element) => (element.scrollTop = 0));
+  });
+
+  test('the file list filters by state and searches', async () => {
+    await page.locator('[data-testid=file-state-filter]').selectOption('error');
+    await waitText('[data-testid=file-summary]', '5 files match');
+    await waitText('[data-testid=file-row]', 'access denied');
+    await page.locator('[data-testid=file-state-filter]').selectOption('identical');
+    await waitText('[data-testid=encryption-badge]', 'Not encrypted');
+    await page.locator('[data-testid=file-state-filter]').selectOption('');
+    await page.locator('[data-testid=file-search]').fill('IMG_050001');
+    await waitText('[data-testid=file-summary]', '1 file match');
+    assert.equal(called('listFiles').at(-1)?.args[0] && (called('listFiles').at(-1)!.args[0] as { search?: string }).search, 'IMG_050001');
+    await page.locator('[data-testid=file-search]').fill('');
+    await waitText('[data-testid=file-summary]', '100,000 files');
+  });
+
+  test('a folder can be added by path; mistakes come back with a hint', async () => {
+    await page.locator('[data-testid=add-folder-toggle]').click();
+    await page.locator('[data-testid=add-folder-path]').fill('/home/ana/Pictures');
+    await page.locator('[data-testid=add-folder-submit]').click();
+    await waitText('[data-testid=add-folder-message]', 'is already synced. Pick another folder.');
+    assert.equal(browser.allowProblem(/status of 422/), 1, 'the refused call shows up once in the console');
+    await page.locator('[data-testid=add-folder-path]').fill('/home/ana/Music');
+    await page.locator('[data-testid=add-folder-submit]').click();
+    await waitText('[data-testid=add-folder-message]', 'Added /home/ana/Music.');
+    await page.locator('[data-testid=folder-f3]').waitFor();
+    assert.deepEqual(called('addFolder').at(-1)?.args, [{ localPath: '/home/ana/Music', profileId: 'tencent', deletePolicy: 'keep' }]);
+    await page.locator('[data-testid=folder-f3] [data-testid=folder-remove]').click();
+    await page.locator('[data-testid=folder-f3] [data-testid=folder-remove-confirm]').click();
+    await page.locator('[data-testid=folder-f3]').waitFor({ state: 'detached' });
+    assert.deepEqual(called('removeFolder').at(-1)?.args, ['f3']);
+    await page.locator('[data-testid=add-folder-toggle]').click();
+  });
+
+  test('the engine key can be rotated', async () => {
+    await page.locator('[data-testid=engine-rotate]').click();
+    await page.locator('[data-testid=engine-rotate-confirm]').click();
+    await waitText('[data-testid=engine-keys] tr', /v2\s*active/);
+    assert.equal(called('rotateEngineKey').length, 1);
+  });
+
+  test('settings: a live connection test shows errors with hints; the secret key is write-only', async () => {
+    await page.locator('[data-testid=tab-settings]').click();
+    await page.locator('[data-testid=profile-select]').selectOption('tencent');
+    const secret = page.locator('[data-testid=profile-secret-key]');
+    assert.equal(await secret.inputValue(), '');
+    assert.equal(await secret.getAttribute('type'), 'password');
+    assert.match((await secret.getAttribute('placeholder')) ?? '', /Stored/);
+    await page.locator('[data-testid=profile-bucket]').fill('missing-1250000000');
+    await page.locator('[data-testid=profile-test]').click();
+    await waitText('[data-testid=profile-test-result]', 'does not exist');
+    await waitText('[data-testid=profile-test-result]', 'How to fix: Check the bucket name');
+    await page.locator('[data-testid=profile-bucket]').fill('photos-1250000000');
+    await secret.fill('a-new-secret-key');
+    await page.locator('[data-testid=profile-test]').click();
+    await waitText('[data-testid=profile-test-result]', 'Connected to https://photos-1250000000.cos.ap-guangzhou.myqcloud.com');
+    await page.locator('[data-testid=profile-save]').click();
+    await waitText('[data-testid=profile-test-result]', 'Saved');
+    assert.equal(service.secretKeys.get('tencent'), 'a-new-secret-key');
+    assert.equal(await secret.inputValue(), '', 'the key is not shown again');
+    await page.screenshot({ path: `${shots}/settings-light.png`, fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: `${shots}/settings-dark.png`, fullPage: true });
+    await page.locator('[data-testid=tab-status]').click();
+    await page.screenshot({ path: `${shots}/status-dark.png` });
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  test('folder errors show their fix hint; pending deletions ask for confirmation', async () => {
+    const documents = '[data-testid=folder-documents]';
+    service.setFolderStatus('documents', { kind: 'error', code: 'InvalidAccessKeyId', message: 'The SecretId was not accepted.', hint: 'Check the key pair under Settings.' });
+    await waitText(`${documents} [data-testid=folder-state]`, 'Error');
+    await waitText(`${documents} .folder-problem`, 'How to fix: Check the key pair under Settings.');
+    await waitText('[data-testid=errors]', 'InvalidAccessKeyId: The SecretId was not accepted.');
+    await waitText('[data-testid=overall]', 'A folder needs your attention');
+    await page.screenshot({ path: `${shots}/status-error-light.png` });
+    service.setFolderStatus('documents', { kind: 'confirm-deletes', count: 12 });
+    await waitText(`${documents} [data-testid=folder-status-text]`, '12 files were deleted here');
+    await page.locator(`${documents} [data-testid=folder-delete-keep]`).click();
+    await waitText(`${documents} [data-testid=folder-state]`, 'Up to date');
+    assert.deepEqual(called('confirmDeletes').at(-1)?.args, ['documents', false]);
+    await page.locator('[data-testid=errors]').waitFor({ state: 'hidden' });
+  });
+
+  test('every control has an accessible name', async () => {
+    const unnamed = await page.evaluate(() => {
+      const problems: string[] = [];
+      for (const element of document.querySelectorAll<HTMLElement>('button, input:not([type=hidden]):not([hidden]), select, textarea')) {
+        const labelled = element.getAttribute('aria-label') || element.getAttribute('aria-labelledby') || (element as HTMLInputElement).labels?.length || (element.tagName === 'BUTTON' && element.textContent?.trim());
+        if (!labelled) problems.push(element.outerHTML.slice(0, 80));
+      }
+      return problems;
+    });
+    assert.deepEqual(unnamed, []);
+  });
+
+  test('the upload window streams chosen files and shows the encryption the server confirmed', async () => {
+    await page.goto(`${host.origin}/upload.html`);
+    await waitText('[data-testid=upload-status]', 'No files chosen');
+    assert.equal(await page.locator('[data-testid=upload-bucket]').inputValue(), 'photos-1250000000');
+    const size = 3 * 1024 * 1024;
+    await page.locator('[data-testid=file-input]').setInputFiles([
+      { name: 'quarterly-report.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(size, 1) },
+      { name: 'team-photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(size / 2, 2) },
+    ]);
+    await waitText('[data-testid=upload-status]', '2 file(s)');
+    await page.locator('[data-testid=upload-prefix]').fill('shared/2026');
+    await page.locator('[data-testid=upload-sse]').selectOption('AES256');
+    await page.locator('[data-testid=upload-start]').click();
+    await waitText('[data-testid=upload-file-state]', /Uploading \d+%/);
+    await page.screenshot({ path: `${shots}/upload-progress-light.png` });
+    await page.locator('[data-testid=upload-result]').nth(1).waitFor({ timeout: 20_000 });
+    const results = await page.locator('[data-testid=upload-result]').allTextContents();
+    assert.deepEqual(results, ['Encrypted · SSE-COS AES256 · confirmed by server', 'Encrypted · SSE-COS AES256 · confirmed by server']);
+    await waitText('[data-testid=upload-status]', 'All 2 file(s) uploaded');
+    const request = called('startUpload').at(-1)!.args[0] as { files: unknown[]; prefix: string; sse: string };
+    assert.deepEqual(request.files, [{ name: 'quarterly-report.pdf', size }, { name: 'team-photo.jpg', size: size / 2 }]);
+    assert.equal(request.prefix, 'shared/2026');
+    assert.equal(called('receiveUploadBody').length, 2);
+    await page.screenshot({ path: `${shots}/upload-light.png` });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: `${shots}/upload-dark.png` });
+  });
+
+  test('no console errors, CSP violations or page errors happened', () => {
+    assert.deepEqual(browser.problems, []);
+  });
+
+  test('without the token the window explains how to get in', async () => {
+    await browser.context.clearCookies();
+    await page.goto(`${host.origin}/`);
+    await waitText('[data-testid=connection]', 'Not authorized');
+  });
+});

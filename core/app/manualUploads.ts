@@ -68,7 +68,7 @@ export class ManualUploads {
 
   /** Summaries for the snapshot (newest first, last 20). */
   summaries(): UploadSummary[] {
-    return [...this.#uploads.values()].map((upload) => ({ ...upload.summary })).reverse().slice(0, 20);
+    return [...this.#uploads.values()].map((upload) => ({ ...upload.summary })).toReversed().slice(0, 20);
   }
 
   /** Current bytes/s over running uploads. */

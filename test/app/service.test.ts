@@ -123,12 +123,12 @@ describe('app service', () => {
   });
 
   it('rotating the engine key makes a new active version and re-seals old data keys', async () => {
-    const before = await service.getEngineStatus();
-    const after = await service.rotateEngineKey();
-    assert.equal(after.activeKeyVersion, (before.activeKeyVersion ?? 0) + 1);
+    const original = await service.getEngineStatus();
+    const rotated = await service.rotateEngineKey();
+    assert.equal(rotated.activeKeyVersion, (original.activeKeyVersion ?? 0) + 1);
     const settled = await waitFor('re-seal finished', async () => {
       const status = await service.getEngineStatus();
-      return status.rotation === null && status.keys.find((key) => key.version === before.activeKeyVersion)?.objects === 0 ? status : undefined;
+      return status.rotation === null && status.keys.find((key) => key.version === original.activeKeyVersion)?.objects === 0 ? status : undefined;
     });
     assert.ok(settled.keys.find((key) => key.active)!.objects > 0);
   });

@@ -96,8 +96,7 @@ export async function run(argv: string[]): Promise<number> {
     bandwidthLimit,
   });
   let lastFolderLine = '';
-  let stopped = false;
-  let passStarted = false;
+  const progress = { stopped: false, passStarted: false };
   sync.manager.on('file-status', (event) => {
     const line = describeFile(event);
     if (line) console.log(line);
@@ -106,8 +105,8 @@ export async function run(argv: string[]): Promise<number> {
     const line = describeFolder(event);
     if (line && line !== lastFolderLine) console.error(line);
     lastFolderLine = line ?? '';
-    if (event.state === 'scanning' || event.state === 'syncing') passStarted = true;
-    if (once && (event.state === 'error' || event.state === 'offline' || event.state === 'confirm-deletes')) stopped = true;
+    if (event.state === 'scanning' || event.state === 'syncing') progress.passStarted = true;
+    if (once && (event.state === 'error' || event.state === 'offline' || event.state === 'confirm-deletes')) progress.stopped = true;
   });
   const finish = async (): Promise<number> => {
     const failed = errorCount(sync.manager.journal, sync.folderId);
@@ -128,10 +127,10 @@ export async function run(argv: string[]): Promise<number> {
   await sync.manager.start();
   if (once) {
     // A pass that hits an offline or error state waits for probes; --once stops there instead.
-    while (!stopped) {
+    while (!progress.stopped) {
       await Promise.race([sync.manager.whenIdle(), new Promise((resolve) => setTimeout(resolve, 500))]);
       const state = sync.manager.folder(sync.folderId)?.status.state;
-      if (state === 'idle' && passStarted) break;
+      if (state === 'idle' && progress.passStarted) break;
     }
     const code = await finish();
     if (code === 0) console.error('Everything is in sync.');

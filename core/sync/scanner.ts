@@ -1,0 +1,166 @@
+/** The scanner: walks (part of) a folder, stats every entry and computes CRC-64 only for files whose size/mtime/inode changed. */
+import type { Dirent, Stats } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { MARKER_FILE } from './folderConfig.ts';
+import type { IgnoreRules } from './ignoreRules.ts';
+import type { JournalEntry } from './journal.ts';
+import type { LocalEntry } from './planner.ts';
+
+/** Computes the CRC-64/ECMA-182 of a file as a decimal string (injected: the real one lives in core/protocol). */
+export type Crc64File = (filePath: string, signal?: AbortSignal) => Promise<string>;
+
+/** Options of {@link scanFolder}. */
+export interface ScanOptions {
+  /** Absolute folder root. */
+  root: string;
+  rules: IgnoreRules;
+  crc64File: Crc64File;
+  /** Journal rows by path: a file whose size, mtime and inode equal its row (with a CRC) is not read. */
+  known: ReadonlyMap<string, JournalEntry>;
+  /** Relative paths to scan (files, or directories = whole subtree); undefined scans the whole folder. */
+  paths?: readonly string[];
+  /** Files hashed at once. Default 2. */
+  crcConcurrency?: number;
+  signal?: AbortSignal;
+  onProgress?(done: number, total: number): void;
+}
+
+/** What a scan found, and which part of the journal it covers. */
+export interface ScanResult {
+  entries: LocalEntry[];
+  /** The scope: exact paths and subtrees ('' = everything) whose journal rows the planner must compare with. */
+  scope: { paths: string[]; directories: string[] };
+  /** Directories that could not be read: their journal rows must not be taken as deleted. */
+  incompleteDirectories: string[];
+  /** Problems met (unreadable directories, stat failures). */
+  errors: { path: string; message: string }[];
+  /** Whether the folder root holds the `.cos-sync-root` marker. */
+  markerPresent: boolean;
+  /** Files whose CRC was computed (not reused from the journal). */
+  hashed: number;
+}
+
+/** Why a non-regular entry is skipped, or undefined for regular files and directories. */
+export function exclusionReason(entry: Dirent | Stats): string | undefined {
+  if (entry.isSymbolicLink()) return 'symlink';
+  if (entry.isSocket()) return 'socket';
+  if (entry.isFIFO()) return 'fifo';
+  if (entry.isBlockDevice() || entry.isCharacterDevice()) return 'device';
+  return undefined;
+}
+
+/** Scans the folder (or the given paths) and returns local entries for the planner. Never follows symlinks. */
+export async function scanFolder(options: ScanOptions): Promise<ScanResult> {
+  const result: ScanResult = { entries: [], scope: { paths: [], directories: [] }, incompleteDirectories: [], errors: [], markerPresent: false, hashed: 0 };
+  const found: { relative: string; stats: Stats }[] = [];
+  const directories: string[] = [];
+  const { rules, root } = options;
+
+  const visit = (relative: string, stats: Stats): void => {
+    const reason = exclusionReason(stats);
+    if (stats.isDirectory()) {
+      if (!rules.ignores(relative, true)) directories.push(relative);
+    } else if (rules.ignores(relative, false)) {
+      return;
+    } else if (reason) {
+      result.entries.push({ path: relative, kind: 'excluded', reason, size: stats.size, mtimeMs: stats.mtimeMs });
+    } else {
+      found.push({ relative, stats });
+    }
+  };
+
+  if (options.paths === undefined) {
+    result.scope.directories.push('');
+    directories.push('');
+  } else {
+    for (const relative of new Set(options.paths)) {
+      if (relative === '') {
+        result.scope.directories.push('');
+        directories.push('');
+        continue;
+      }
+      if (ancestorIgnored(rules, relative)) continue;
+      // Whatever the journal held there, file or subtree (a directory may have become a file), is in scope.
+      result.scope.paths.push(relative);
+      result.scope.directories.push(relative);
+      try {
+        visit(relative, await lstat(path.join(root, relative)));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          result.incompleteDirectories.push(relative);
+          result.errors.push({ path: relative, message: (error as Error).message });
+        }
+      }
+    }
+  }
+
+  while (directories.length > 0) {
+    options.signal?.throwIfAborted();
+    const relative = directories.pop()!;
+    let children: Dirent[];
+    try {
+      children = await readdir(path.join(root, relative), { withFileTypes: true });
+    } catch (error) {
+      result.incompleteDirectories.push(relative);
+      result.errors.push({ path: relative, message: (error as Error).message });
+      continue;
+    }
+    await Promise.all(
+      children.map(async (child) => {
+        const childRelative = relative === '' ? child.name : `${relative}/${child.name}`;
+        try {
+          visit(childRelative, await lstat(path.join(root, childRelative)));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') result.errors.push({ path: childRelative, message: (error as Error).message });
+        }
+      }),
+    );
+  }
+
+  await hashChanged(found, options, result);
+  try {
+    result.markerPresent = (await lstat(path.join(root, MARKER_FILE))).isFile();
+  } catch {
+    result.markerPresent = false;
+  }
+  return result;
+}
+
+/** Reuses the journal's CRC for unchanged files and hashes the others, a few at a time. */
+async function hashChanged(found: { relative: string; stats: Stats }[], options: ScanOptions, result: ScanResult): Promise<void> {
+  let done = 0;
+  const total = found.length;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < found.length) {
+      const { relative, stats } = found[next++]!;
+      options.signal?.throwIfAborted();
+      const known = options.known.get(relative);
+      const stamp = { size: stats.size, mtimeMs: stats.mtimeMs, inode: stats.ino };
+      if (known?.crc64 !== undefined && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs && known.inode === stamp.inode) {
+        result.entries.push({ path: relative, kind: 'file', ...stamp, crc64: known.crc64 });
+      } else {
+        try {
+          const crc64 = await options.crc64File(path.join(options.root, relative), options.signal);
+          result.hashed++;
+          result.entries.push({ path: relative, kind: 'file', ...stamp, crc64 });
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') continue;
+          if (options.signal?.aborted) throw error;
+          result.entries.push({ path: relative, kind: 'unreadable', message: (error as Error).message, ...stamp });
+        }
+      }
+      options.onProgress?.(++done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.crcConcurrency ?? 2) }, worker));
+}
+
+/** True when a parent directory of `relative` is ignored (events inside ignored trees are dropped). */
+function ancestorIgnored(rules: IgnoreRules, relative: string): boolean {
+  const parts = relative.split('/');
+  for (let i = 1; i < parts.length; i++) if (rules.ignores(parts.slice(0, i).join('/'), true)) return true;
+  return false;
+}

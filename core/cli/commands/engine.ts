@@ -1,7 +1,62 @@
-/** `cos-sync engine`: placeholder until the command lands. */
+/** `cos-sync engine`: runs the bundled local COS engine until SIGINT/SIGTERM. */
+import { createLogger } from '../../common/logger.ts';
+import { describeError } from '../../common/errors.ts';
+import { startEngine } from '../../engine/startEngine.ts';
+import { integerOption, parseCommandLine, UsageError } from '../arguments.ts';
 
-/** Runs the command; returns the exit code. */
-export async function run(_argv: string[]): Promise<number> {
-  console.error('cos-sync engine is not available in this build yet.');
-  return 1;
+const usage = `Usage: cos-sync engine --data DIR [--host 127.0.0.1] [--port 9000] [--region ap-guangzhou]
+                       [--secret-id ID --secret-key KEY] [--bucket NAME-APPID]...
+
+Runs the local COS-compatible server with SSE-COS at rest. Without --secret-id/--secret-key a key pair is
+generated on first start and kept in DIR/credentials.json. When ready it prints one line to stdout:
+  COS engine listening on http://HOST:PORT`;
+
+/** Runs the command; resolves with the exit code after a signal closed the engine. */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, {
+    data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' },
+    'secret-id': { type: 'string' }, 'secret-key': { type: 'string' }, bucket: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (typeof values.data !== 'string' || values.data === '') throw new UsageError('--data DIR is required.');
+  const secretId = values['secret-id'] as string | undefined;
+  const secretKey = values['secret-key'] as string | undefined;
+  if ((secretId === undefined) !== (secretKey === undefined)) throw new UsageError('--secret-id and --secret-key go together.');
+  const port = values.port === '0' ? 0 : integerOption(values.port, 'port', 9000);
+  if (port > 65535) throw new UsageError('--port must be at most 65535.');
+  const logger = createLogger('info');
+  let engine;
+  try {
+    engine = await startEngine({
+      dataDir: values.data, host: values.host as string | undefined, port, region: values.region as string | undefined,
+      credentials: secretId !== undefined && secretKey !== undefined ? { secretId, secretKey } : undefined,
+      buckets: (values.bucket as string[] | undefined) ?? [], logger,
+    });
+  } catch (error) {
+    console.error(`cos-sync engine: ${describeError(error)}`);
+    return 1;
+  }
+  if (engine.credentialsFile) {
+    console.error(`${engine.credentialsCreated ? 'Generated credentials' : 'Credentials'} stored in ${engine.credentialsFile} (SecretId ${engine.credentials.secretId}).`);
+  }
+  process.stdout.write(`COS engine listening on ${engine.endpoint}\n`);
+  const handle = engine;
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      console.error(`cos-sync engine: ${signal} received, closing.`);
+      handle.close().then(() => resolve(0), (error: unknown) => {
+        console.error(`cos-sync engine: close failed: ${describeError(error)}`);
+        resolve(1);
+      });
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
 }

@@ -1,25 +1,17 @@
 /** `cos-sync upload`: uploads files and folders to a bucket with server-side encryption, verifying the SSE echo and CRC-64. */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { describeError, retryClassOf, type CosSyncError } from '../../common/errors.ts';
-import { isValidBucketName, isValidRegion } from '../../protocol/bucketHost.ts';
-import { describeEncryption, type SseRequest } from '../../protocol/serverSideEncryption.ts';
+import { retryClassOf } from '../../common/errors.ts';
+import { describeEncryption } from '../../protocol/serverSideEncryption.ts';
 import { CosClient } from '../../cos/cosClient.ts';
 import { contentTypeFor } from '../../cos/contentType.ts';
 import { integerOption, parseCommandLine, UsageError } from '../arguments.ts';
+import { connectionOptionHelp, connectionOptionSpec, failureText, formatBytes, parseConnection } from '../connectionOptions.ts';
 
 const options = {
-  bucket: { type: 'string' },
-  region: { type: 'string' },
-  endpoint: { type: 'string' },
-  'path-style': { type: 'boolean' },
-  prefix: { type: 'string' },
-  sse: { type: 'string' },
-  'kms-key-id': { type: 'string' },
+  ...connectionOptionSpec,
   'part-size': { type: 'string' },
   concurrency: { type: 'string' },
-  'secret-id': { type: 'string' },
-  'secret-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -30,41 +22,12 @@ Uploads files (folders recursively) with server-side encryption. Each file is ch
 confirm the encryption and report the same CRC-64 as the data sent.
 
 Options:
-  --bucket NAME-APPID     target bucket, e.g. photos-1250000000 (required)
-  --region REGION         bucket region, e.g. ap-guangzhou (required)
-  --endpoint URL          send requests here (e.g. the bundled engine http://127.0.0.1:9000); default real COS
-  --path-style            use path-style requests (/<bucket>/<key>) against --endpoint
-  --prefix P              put keys under this prefix (keys are P + path relative to the folder, with /)
-  --sse MODE              AES256 (SSE-COS, default), kms (SSE-KMS) or none
-  --kms-key-id ID         KMS key for --sse kms (default: the COS-managed key)
+${connectionOptionHelp}
   --part-size N           multipart part size, e.g. 16M (default max(8 MiB, size/10000))
   --concurrency N         parts uploaded in parallel (default 4)
-  --secret-id ID          SecretId (default: COS_SECRET_ID)
-  --secret-key KEY        SecretKey (default: COS_SECRET_KEY; prefer the variable: arguments are visible to other users)
   -h, --help              show this help
 
 Exit status: 0 when every file was uploaded and verified, 1 when any failed, 2 on usage errors.`;
-
-/** Human size: `512 B`, `1.2 MiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-function parseSse(value: string | undefined, kmsKeyId: string | undefined): SseRequest {
-  const mode = (value ?? 'AES256').toLowerCase();
-  if (kmsKeyId !== undefined && mode !== 'kms') throw new UsageError('--kms-key-id only applies with --sse kms.');
-  if (mode === 'aes256' || mode === 'sse-cos') return { mode: 'AES256' };
-  if (mode === 'kms' || mode === 'sse-kms') return kmsKeyId ? { mode: 'kms', keyId: kmsKeyId } : { mode: 'kms' };
-  if (mode === 'none') return { mode: 'none' };
-  throw new UsageError(`--sse must be AES256, kms or none (got '${value}').`);
-}
 
 /** Files to upload with their keys: a file maps to prefix + its name, a folder to prefix + relative paths. */
 async function collect(inputs: string[], prefix: string): Promise<{ file: string; key: string; size: number; error?: string }[]> {
@@ -87,19 +50,6 @@ async function collect(inputs: string[], prefix: string): Promise<{ file: string
     }
   }
   return found;
-}
-
-/** A sentence with a fix hint for an upload failure, naming the CLI's own options and variables. */
-function failureText(error: unknown, bucket: string, region: string): string {
-  const code = (error as CosSyncError).code;
-  const byCode: Record<string, string> = {
-    SignatureDoesNotMatch: 'The signature was rejected: check the SecretKey (COS_SECRET_KEY or --secret-key).',
-    InvalidAccessKeyId: 'The SecretId is not known: check the SecretId (COS_SECRET_ID or --secret-id).',
-    AccessDenied: `Access was denied: check that the key pair may write to bucket ${bucket} and that the system clock is right.`,
-    ExpiredToken: 'The temporary credentials have expired: get a new key pair.',
-    NoSuchBucket: `The bucket ${bucket} does not exist in ${region}: check --bucket and --region.`,
-  };
-  return byCode[code] ?? describeError(error);
 }
 
 /** Draws the progress line: in place on a TTY (≤ 10×/s), as occasional plain lines otherwise. */
@@ -138,29 +88,16 @@ export async function run(argv: string[]): Promise<number> {
     console.log(uploadHelp);
     return 0;
   }
-  const bucket = values.bucket as string | undefined;
-  const region = values.region as string | undefined;
   if (positionals.length === 0) throw new UsageError('Name at least one FILE or DIR to upload.');
-  if (!bucket) throw new UsageError('Missing --bucket NAME-APPID (e.g. --bucket photos-1250000000).');
-  if (!isValidBucketName(bucket)) throw new UsageError(`The bucket name '${bucket}' is not valid: use NAME-APPID with lowercase letters, digits and hyphens.`);
-  if (!region) throw new UsageError('Missing --region REGION (e.g. --region ap-guangzhou).');
-  if (!isValidRegion(region)) throw new UsageError(`The region '${region}' is not valid: use a COS region such as ap-guangzhou.`);
-  const secretId = (values['secret-id'] as string | undefined) ?? process.env.COS_SECRET_ID;
-  const secretKey = (values['secret-key'] as string | undefined) ?? process.env.COS_SECRET_KEY;
-  if (!secretId || !secretKey) throw new UsageError('Missing credentials: set COS_SECRET_ID and COS_SECRET_KEY (or pass --secret-id and --secret-key).');
-  const endpoint = values.endpoint as string | undefined;
-  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new UsageError(`--endpoint must be an http:// or https:// URL (got '${endpoint}').`);
-  if (values['path-style'] && !endpoint) throw new UsageError('--path-style needs --endpoint.');
-  const sse = parseSse(values.sse as string | undefined, values['kms-key-id'] as string | undefined);
+  const { bucket, region, endpoint, pathStyle, prefix, sse, credentials } = parseConnection(values);
   const partSize = values['part-size'] === undefined ? undefined : integerOption(values['part-size'], 'part-size', 0);
   if (partSize !== undefined && partSize < 1024 * 1024) throw new UsageError('--part-size must be at least 1M (COS parts are at least 1 MB).');
   const concurrency = integerOption(values.concurrency, 'concurrency', 4);
-  const prefix = ((values.prefix as string | undefined) ?? '').replace(/^\/+/, '');
 
   const files = await collect(positionals, prefix);
   const total = files.reduce((sum, entry) => sum + entry.size, 0);
   const bar = progressBar(total, process.stderr);
-  const client = new CosClient({ credentials: { secretId, secretKey }, region, endpoint, pathStyle: Boolean(values['path-style']), concurrency, maxConnections: Math.max(8, concurrency * 2) });
+  const client = new CosClient({ credentials, region, endpoint, pathStyle, concurrency, maxConnections: Math.max(8, concurrency * 2) });
   let failed = 0;
   let finished = 0;
   let stopReason: string | undefined;

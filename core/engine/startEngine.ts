@@ -1,0 +1,193 @@
+/** startEngine: opens a data directory (index, blobs, keyring, credentials), sweeps orphans and serves the COS API over HTTP. */
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import path from 'node:path';
+import { systemClock, type Clock } from '../common/clock.ts';
+import { silentLogger, type Logger } from '../common/logger.ts';
+import { DEFAULT_ROTATION_AGE_MS, Keyring } from '../crypto/index.ts';
+import { buildErrorXml } from '../protocol/cosError.ts';
+import { isValidBucketName, isValidRegion } from '../protocol/bucketHost.ts';
+import { CosSyncError } from '../common/errors.ts';
+import { BlobStore } from './blobStore.ts';
+import { DataKeys } from './dataKeys.ts';
+import type { EngineContext } from './engineContext.ts';
+import { loadOrCreateCredentials, type EngineCredentials } from './engineCredentials.ts';
+import { EngineIndex } from './engineIndex.ts';
+import { acquireEngineLock } from './engineLock.ts';
+import { newRequestId } from './engineResponse.ts';
+import { KeyService, type EngineKeys } from './keyService.ts';
+import { handleRequest } from './router.ts';
+
+/** Options of {@link startEngine}. */
+export interface EngineOptions {
+  /** Data directory (created 0700): index.sqlite, blobs/, tmp/, keys/, credentials.json. */
+  dataDir: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 9000; 0 picks a free port. */
+  port?: number;
+  /** Default ap-guangzhou. */
+  region?: string;
+  /** The accepted key pair; without it a pair is generated once and kept in DATA/credentials.json (0600). */
+  credentials?: EngineCredentials;
+  /** Buckets (NAME-APPID) created when missing. */
+  buckets?: string[];
+  clock?: Clock;
+  logger?: Logger;
+  /** Rotate the SSE-COS master key when its active version is older (checked at start and daily). Default 90 days. */
+  masterKeyMaxAgeMs?: number;
+  /** Run the rewrap sweep in the background after start and after automatic rotation. Default true. */
+  backgroundRewrap?: boolean;
+}
+
+/** A running engine. */
+export interface EngineHandle {
+  /** `http://HOST:PORT`. */
+  endpoint: string;
+  host: string;
+  port: number;
+  region: string;
+  credentials: EngineCredentials;
+  /** Where generated credentials are stored; undefined when they were passed in. */
+  credentialsFile: string | undefined;
+  /** True when this start generated the credentials. */
+  credentialsCreated: boolean;
+  dataDir: string;
+  /** Master key status, rotation, rewrap and retire for the running engine. */
+  keys: EngineKeys;
+  /** Stops accepting connections, lets in-flight requests finish, stops background work and closes the index. */
+  close(): Promise<void>;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function clientErrorResponse(error: Error & { code?: string }): string {
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const code = tooLarge ? 'InvalidArgument' : 'InvalidRequest';
+  const requestId = newRequestId();
+  const body = buildErrorXml({ code, message: tooLarge ? 'The request headers are too large.' : 'The HTTP request could not be parsed.', requestId });
+  return `HTTP/1.1 400 Bad Request\r\nServer: tencent-cos\r\nDate: ${new Date().toUTCString()}\r\nx-cos-request-id: ${requestId}\r\nContent-Type: application/xml\r\n`
+    + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** Starts the engine; resolves once it listens. Throws `EngineAlreadyRunning` when another engine owns `dataDir`. */
+export async function startEngine(options: EngineOptions): Promise<EngineHandle> {
+  const dataDir = path.resolve(options.dataDir);
+  const region = options.region ?? 'ap-guangzhou';
+  if (!isValidRegion(region)) throw new CosSyncError('InvalidArgument', `The region '${region}' is not valid.`);
+  for (const bucket of options.buckets ?? []) if (!isValidBucketName(bucket)) throw new CosSyncError('InvalidArgument', `The bucket name '${bucket}' is not NAME-APPID.`);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const releaseLock = await acquireEngineLock(dataDir);
+  let index: EngineIndex | undefined;
+  try {
+    const stored = options.credentials ? undefined : await loadOrCreateCredentials(dataDir);
+    const credentials = options.credentials ?? stored!.credentials;
+    const keyring = await Keyring.open(path.join(dataDir, 'keys'), { clock });
+    index = new EngineIndex(path.join(dataDir, 'index.sqlite'));
+    const openIndex = index;
+    const blobs = new BlobStore(dataDir);
+    await blobs.init();
+    const swept = await blobs.sweep((id) => openIndex.hasBlob(id));
+    if (swept > 0) logger.log('info', 'removed orphaned blob files', { count: swept });
+    for (const bucket of options.buckets ?? []) index.createBucket(bucket, clock.now(), 'private');
+    const maxAge = options.masterKeyMaxAgeMs ?? DEFAULT_ROTATION_AGE_MS;
+    const rotated = await keyring.rotateIfOlderThan(maxAge);
+    if (rotated) logger.log('info', 'master key rotated by age', { version: rotated.version });
+    const dataKeys = new DataKeys(keyring);
+    const keys = new KeyService(index, keyring, { inFlight: (keyId, version) => dataKeys.inFlight(keyId, version), logger });
+    const ctx: EngineContext = {
+      index, blobs, keys: dataKeys, region, clock, logger,
+      lookupSecret: (secretId) => (secretId === credentials.secretId ? credentials.secretKey : undefined),
+    };
+    return await serve(options, { ctx, keys, credentials, stored, dataDir, releaseLock, maxAge, keyring });
+  } catch (error) {
+    index?.close();
+    await releaseLock();
+    throw error;
+  }
+}
+
+interface Prepared {
+  ctx: EngineContext;
+  keys: KeyService;
+  keyring: Keyring;
+  credentials: EngineCredentials;
+  stored: { file: string; created: boolean } | undefined;
+  dataDir: string;
+  releaseLock: () => Promise<void>;
+  maxAge: number;
+}
+
+async function serve(options: EngineOptions, prepared: Prepared): Promise<EngineHandle> {
+  const { ctx, keys, keyring } = prepared;
+  const host = options.host ?? '127.0.0.1';
+  let closing = false;
+  const server: Server = createServer({ maxHeaderSize: 64 * 1024, requestTimeout: 0, keepAliveTimeout: 5000 }, (req, res) => {
+    res.on('close', () => {
+      if (closing) server.closeIdleConnections();
+    });
+    handleRequest(ctx, req, res).catch(() => res.destroy());
+  });
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
+    if (socket.writable && !socket.destroyed) socket.end(clientErrorResponse(error));
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 9000, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 9000);
+  const abort = new AbortController();
+  const background = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>): void => {
+    const guarded = work.catch((error: unknown) => ctx.logger.log('warn', 'background key work failed', { error: error instanceof Error ? error.message : String(error) }));
+    background.add(guarded);
+    void guarded.finally(() => background.delete(guarded));
+  };
+  const sweep = (): void => {
+    if (options.backgroundRewrap !== false && !abort.signal.aborted) track(keys.rewrap({ signal: abort.signal }));
+  };
+  sweep();
+  const daily = setInterval(() => {
+    track(keyring.rotateIfOlderThan(prepared.maxAge).then((rotated) => {
+      if (rotated) sweep();
+    }));
+  }, DAY_MS);
+  daily.unref();
+  let closed: Promise<void> | undefined;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    endpoint: `http://${urlHost}:${port}`,
+    host,
+    port,
+    region: ctx.region,
+    credentials: prepared.credentials,
+    credentialsFile: prepared.stored?.file,
+    credentialsCreated: prepared.stored?.created ?? false,
+    dataDir: prepared.dataDir,
+    keys,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        clearInterval(daily);
+        abort.abort();
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), 10_000);
+        await stopped;
+        clearTimeout(force);
+        await Promise.all(background);
+        ctx.index.close();
+        await prepared.releaseLock();
+      })();
+      return closed;
+    },
+  };
+}

@@ -40,6 +40,9 @@ export class SnapshotBuilder {
   #snapshotTimer: NodeJS.Timeout | undefined;
   #filesTimer: NodeJS.Timeout | undefined;
   #sampler: NodeJS.Timeout | undefined;
+  // Disposing the manager still reports cancelled files; after stop() those must not arm timers that read the closed journal.
+  #stopped = false;
+  #recountTimer: NodeJS.Timeout | undefined;
 
   constructor(sources: SnapshotSources) {
     this.#sources = sources;
@@ -57,9 +60,11 @@ export class SnapshotBuilder {
   }
 
   stop(): void {
+    this.#stopped = true;
     clearInterval(this.#sampler);
     clearTimeout(this.#snapshotTimer);
     clearTimeout(this.#filesTimer);
+    clearTimeout(this.#recountTimer);
   }
 
   /** A folder changed state. */
@@ -76,6 +81,7 @@ export class SnapshotBuilder {
 
   /** A file changed state: remember upload progress and batch a `file-changed` event. */
   fileStatus(event: FileStatusEvent): void {
+    if (this.#stopped) return;
     const key = `${event.folderId}\u0000${event.path}`;
     if (event.state === 'uploading') this.#percent.set(key, event.percent);
     else this.#percent.delete(key);
@@ -99,6 +105,7 @@ export class SnapshotBuilder {
 
   /** Schedules a debounced `snapshot-changed`. */
   changed(): void {
+    if (this.#stopped) return;
     this.#snapshotTimer ??= setTimeout(() => {
       this.#snapshotTimer = undefined;
       void this.snapshot().then((snapshot) => this.#sources.emit({ type: 'snapshot-changed', snapshot }));
@@ -188,7 +195,14 @@ export class SnapshotBuilder {
   /** Encrypted / unencrypted stored objects; recounted at most every 2 s (it is a scan of the folder's rows). */
   #encryption(folderId: string): { encrypted: number; unencrypted: number } {
     const cached = this.#encryptionCounts.get(folderId);
-    if (cached && Date.now() - cached.at < 2000) return cached;
+    if (cached && Date.now() - cached.at < 2000) {
+      // The pushed snapshot may carry a stale count; push another once the cache has expired so that the last one is right.
+      this.#recountTimer ??= setTimeout(() => {
+        this.#recountTimer = undefined;
+        this.changed();
+      }, cached.at + 2000 - Date.now());
+      return cached;
+    }
     let encrypted = 0;
     let unencrypted = 0;
     const rows = this.#sources.journal.statement("SELECT encryption, count(*) AS n FROM files WHERE folder_id = ? AND state IN ('synced', 'identical') GROUP BY encryption").all(folderId);

@@ -64,16 +64,17 @@ export function fileRowView(row: JournalFileRow, percent: number | undefined): F
   return { path: row.path, size: row.size, modifiedAt: row.mtimeMs, status, encryption: encryptionView(row.encryption, row.verifiedAt ?? row.uploadedAt, stored, checksumVerified) };
 }
 
+// Decimal units like every other size in the UI (renderer/src/format.ts); a no-break space keeps "19 B" on one line.
 const formatBytes = (bytes: number | undefined): string => {
   if (bytes === undefined) return '';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
     unit += 1;
   }
-  return ` (${unit === 0 ? value : value.toFixed(1)} ${units[unit]})`;
+  return ` (${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)}\u00a0${units[unit]})`;
 };
 
 const actionSentences: Record<string, (path: string, size: string) => string> = {

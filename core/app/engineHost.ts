@@ -53,8 +53,7 @@ export async function startEngineHost(options: EngineHostOptions): Promise<Engin
       endpoint: handle.endpoint,
       activeKeyVersion: active?.version ?? null,
       keys: versions.map((version) => ({ version: version.version, createdAt: Date.parse(version.createdAt), objects: version.objects, active: version.state === 'active' })),
-      objects: versions.reduce((sum, version) => sum + version.objects, 0),
-      bytes: 0,
+      ...handle.stats(),
       rotation,
     };
   };

@@ -118,9 +118,12 @@ export class ManualUploads {
     signal.addEventListener('abort', () => file.controller.abort(), { once: true });
     try {
       let received = 0;
+      // A browser file travels twice (browser → service, service → storage): each leg is half of its progress bar.
+      const progress = (bytes: number): void => this.#progress(upload, index, Math.floor(bytes / 2));
       const counter = new Transform({
         transform(chunk: Buffer, _encoding, callback) {
           received += chunk.length;
+          progress(received);
           if (received > file.size) callback(new CosSyncError('InvalidArgument', `More bytes arrived than the declared ${file.size}.`));
           else callback(null, chunk);
         },
@@ -128,7 +131,7 @@ export class ManualUploads {
       await pipeline(Readable.from(body), counter, createWriteStream(staged, { mode: 0o600 }), { signal: file.controller.signal });
       if (received !== file.size) throw new CosSyncError('InvalidArgument', `The body had ${received} bytes; ${file.size} were declared.`);
       file.path = staged;
-      return await this.#runOne(upload, file, index);
+      return await this.#runOne(upload, file, index, Math.floor(file.size / 2));
     } catch (error) {
       if (!file.result) this.#finish(upload, index, this.#failure(file, index, error));
       return file.result!;
@@ -158,7 +161,7 @@ export class ManualUploads {
     await Promise.all([worker(), worker()]);
   }
 
-  async #runOne(upload: Upload, file: FileJob, index: number): Promise<UploadFileResult> {
+  async #runOne(upload: Upload, file: FileJob, index: number, alreadyCounted = 0): Promise<UploadFileResult> {
     if (file.controller.signal.aborted) {
       this.#finish(upload, index, this.#failure(file, index, file.controller.signal.reason));
       return file.result!;
@@ -167,7 +170,7 @@ export class ManualUploads {
       const result = await upload.client.uploadFile(upload.summary.bucket, file.key, file.path!, {
         sse: upload.sse,
         signal: file.controller.signal,
-        onProgress: (sent) => this.#progress(upload, index, sent),
+        onProgress: (sent) => this.#progress(upload, index, alreadyCounted + Math.floor((sent * (file.size - alreadyCounted)) / Math.max(1, file.size))),
       });
       this.#progress(upload, index, file.size, true);
       this.#finish(upload, index, { index, key: file.key, ok: true, encryption: encryptionView(result.encryption, this.#now(), true, result.crc64Verified)! });

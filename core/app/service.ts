@@ -153,7 +153,21 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     ...options.folderDefaults,
   });
 
-  manager.on('folder-status', (event) => snapshots.folderStatus(event));
+  const connection = new Map<string, boolean>();
+  manager.on('folder-status', (event) => {
+    snapshots.folderStatus(event);
+    // Losing and regaining the storage is worth a line in the activity log; every retry in between is not.
+    const folder = settings.folders.find((candidate) => candidate.id === event.folderId);
+    if (!folder || event.state === 'scanning' || event.state === 'paused') return;
+    const offline = event.state === 'offline';
+    if (offline === (connection.get(event.folderId) ?? false)) return;
+    connection.set(event.folderId, offline);
+    record(
+      offline
+        ? { action: 'offline', path: `Lost contact with ${folder.bucket} for ${folder.localPath}; changes wait and are uploaded when it answers again`, folderId: folder.id }
+        : { action: 'online', path: `${folder.bucket} answers again; syncing ${folder.localPath} resumed`, folderId: folder.id },
+    );
+  });
   manager.on('file-status', (event) => snapshots.fileStatus(event));
   manager.on('activity', (event) => emit({ type: 'activity', entries: [activityView(event)] }));
   manager.on('loop-error', ({ folderId, error }) => logger.log('error', 'folder loop error', { folderId, error: String(error) }));

@@ -91,7 +91,12 @@ const actionSentences: Record<string, (path: string, size: string) => string> = 
   'manual-upload-failed': (path) => `Could not upload ${path} from the upload window`,
   engine: (path) => path,
   settings: (path) => path,
+  offline: (path) => path,
+  online: (path) => path,
 };
+
+/** App-level actions whose `path` column holds the whole sentence. */
+const messageActions = new Set(['engine', 'settings', 'offline', 'online']);
 
 /** A readable activity line for a journal activity row. */
 export function activityView(event: Omit<ActivityEvent, 'action'> & { action: string }): ActivityEntry {
@@ -101,10 +106,10 @@ export function activityView(event: Omit<ActivityEvent, 'action'> & { action: st
   const entry: ActivityEntry = {
     id: String(event.id ?? 0),
     at: event.at,
-    level: failed ? 'error' : event.action === 'overwrote-different' ? 'warn' : 'info',
+    level: failed ? 'error' : event.action === 'overwrote-different' || event.action === 'offline' ? 'warn' : 'info',
     folderId: event.folderId === '' ? null : event.folderId,
     message,
   };
-  if (event.path && event.action !== 'engine' && event.action !== 'settings') entry.path = event.path;
+  if (event.path && !messageActions.has(event.action)) entry.path = event.path;
   return entry;
 }

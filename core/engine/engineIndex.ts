@@ -204,6 +204,12 @@ export class EngineIndex {
   // Buckets.
 
   /** The bucket row, or undefined. */
+  /** Stored objects and their plaintext bytes, over every bucket. */
+  stats(): { objects: number; bytes: number } {
+    const row = this.statement('SELECT count(*) AS objects, coalesce(sum(size), 0) AS bytes FROM objects').get() as { objects: number; bytes: number };
+    return { objects: Number(row.objects), bytes: Number(row.bytes) };
+  }
+
   getBucket(name: string): BucketRow | undefined {
     const row = this.statement('SELECT name, created, acl, encryption FROM buckets WHERE name = ?').get(name) as Row | undefined;
     return row && { name: row.name as string, created: Number(row.created), acl: row.acl as string, encryption: (row.encryption as string | null) ?? null };

@@ -56,6 +56,8 @@ export interface EngineHandle {
   dataDir: string;
   /** Master key status, rotation, rewrap and retire for the running engine. */
   keys: EngineKeys;
+  /** Number of stored objects and their total size in bytes. */
+  stats(): { objects: number; bytes: number };
   /** Stops accepting connections, lets in-flight requests finish, stops background work and closes the index. */
   close(): Promise<void>;
 }
@@ -173,6 +175,7 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
     credentialsCreated: prepared.stored?.created ?? false,
     dataDir: prepared.dataDir,
     keys,
+    stats: () => ctx.index.stats(),
     close() {
       closed ??= (async () => {
         closing = true;

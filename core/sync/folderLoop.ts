@@ -37,7 +37,7 @@ export interface FolderLoopOptions {
   maxDelayMs?: number;
   /** First probe delay while offline/auth-halted (doubles up to probeMaxMs). Default 5 s. */
   probeBaseMs?: number;
-  /** Default 5 min. */
+  /** Longest wait between probes. Default 1 min: an outage of any length ends at most a minute after the remote is back. */
   probeMaxMs?: number;
   /** Pause between background encryption checks (HEAD). Default 200 ms (5/s). */
   verifyIntervalMs?: number;
@@ -302,7 +302,7 @@ export class FolderLoop {
     if (this.#disposed) return true;
     const now = this.#clock.now();
     const attempt = this.#halt ? this.#halt.attempt + 1 : 0;
-    const delay = backoffDelay(attempt, { baseMs: this.#options.probeBaseMs ?? 5000, maxMs: this.#options.probeMaxMs ?? 300_000, random: this.#random });
+    const delay = backoffDelay(attempt, { baseMs: this.#options.probeBaseMs ?? 5000, maxMs: this.#options.probeMaxMs ?? 60_000, random: this.#random });
     this.#halt = { error, since: this.#halt?.since ?? now, attempt, nextProbeAt: now + delay };
     this.#log.log('warn', 'remote unavailable, folder paused until a probe succeeds', { folderId: this.id, retry, error: describeError(error), nextProbeInMs: delay });
     this.#pass?.abort(new CosSyncError('Halted', 'The remote is unavailable.', { retry: 'cancelled' }));

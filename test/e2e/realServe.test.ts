@@ -154,7 +154,7 @@ describe('the real cos-sync serve in Chromium', { timeout: 120_000 + manySyncTim
     }
   });
 
-  test('a browser upload of 24 MiB shows intermediate per-file progress (between 1 and 99 %)', { todo: 'the service stages a browser body without reporting progress, then reports the fast local upload only; see the e2e report' }, () => {
+  test('a browser upload of 24 MiB shows intermediate per-file progress (between 1 and 99 %)', () => {
     assert.ok(progressSeen.some((entry) => entry.file === 0 && /^Uploading ([1-9]|[1-9]\d)%$/.test(entry.text)), JSON.stringify(progressSeen));
   });
 

@@ -50,6 +50,16 @@ export function exclusionReason(entry: Dirent | Stats): string | undefined {
   return undefined;
 }
 
+/** True when a proper ancestor directory of `relative` ('' included) is also requested. */
+function hasRequestedAncestor(relative: string, requested: ReadonlySet<string>): boolean {
+  if (relative === '') return false;
+  if (requested.has('')) return true;
+  for (let slash = relative.indexOf('/'); slash !== -1; slash = relative.indexOf('/', slash + 1)) {
+    if (requested.has(relative.slice(0, slash))) return true;
+  }
+  return false;
+}
+
 /** Scans the folder (or the given paths) and returns local entries for the planner. Never follows symlinks. */
 export async function scanFolder(options: ScanOptions): Promise<ScanResult> {
   const result: ScanResult = { entries: [], scope: { paths: [], directories: [] }, incompleteDirectories: [], errors: [], markerPresent: false, hashed: 0 };
@@ -74,7 +84,10 @@ export async function scanFolder(options: ScanOptions): Promise<ScanResult> {
     result.scope.directories.push('');
     directories.push('');
   } else {
-    for (const relative of new Set(options.paths)) {
+    const requested = new Set(options.paths);
+    for (const relative of requested) {
+      // A path inside another requested directory is scanned with it; visiting it again would list its files twice.
+      if (hasRequestedAncestor(relative, requested)) continue;
       if (relative === '') {
         result.scope.directories.push('');
         directories.push('');

@@ -90,6 +90,12 @@ describe('scanFolder', () => {
     assert.deepEqual(result.incompleteDirectories, []);
   });
 
+  test('a path inside another requested directory is listed once (a new nested folder arrives as several events)', async () => {
+    const result = await scanFolder({ root, rules: new IgnoreRules(), crc64File, known: new Map(), paths: ['docs', 'docs/deep', 'docs/deep/c.bin'] });
+    assert.deepEqual(result.entries.map((entry) => entry.path).sort(), ['docs/b.md', 'docs/deep/c.bin']);
+    assert.deepEqual(hashed.sort(), ['docs/b.md', 'docs/deep/c.bin']);
+  });
+
   test('a missing root is reported as incomplete, not as an empty folder', async () => {
     const result = await scanFolder({ root: path.join(root, 'not-mounted'), rules: new IgnoreRules(), crc64File, known: new Map() });
     assert.deepEqual(result.entries, []);

@@ -54,10 +54,11 @@ function describeFile(event: FileStatusEvent): string | undefined {
   }
 }
 
-function describeFolder(event: FolderStatusEvent): string | undefined {
+function describeFolder(event: FolderStatusEvent, once: boolean): string | undefined {
   switch (event.state) {
     case 'offline':
-      return `offline: the endpoint does not answer; retrying at ${new Date(event.nextProbeAt).toLocaleTimeString()}`;
+      // --once stops at the first offline state, so there is no retry to announce.
+      return once ? undefined : `offline: the endpoint does not answer; retrying at ${new Date(event.nextProbeAt).toLocaleTimeString()}`;
     case 'error':
       return `error: ${event.message}${event.hint ? ` ${event.hint}` : ''}`;
     case 'confirm-deletes':
@@ -67,6 +68,15 @@ function describeFolder(event: FolderStatusEvent): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** `--bandwidth-limit` in bytes/s: a number with an optional K, M or G (binary) suffix; absent = 0 (no limit). */
+function parseRate(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(text.trim());
+  if (!match) throw new UsageError(`--bandwidth-limit must be a number of bytes per second such as 500K or 2M (got '${text}').`);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.round(Number(match[1]) * unit);
 }
 
 /** Runs the command; returns the exit code. */
@@ -82,9 +92,7 @@ export async function run(argv: string[]): Promise<number> {
   const connection = parseConnection(values);
   const policy = (values.delete as string | undefined) ?? 'keep';
   if (policy !== 'keep' && policy !== 'mirror' && policy !== 'backup') throw new UsageError(`--delete must be keep, mirror or backup (got '${policy}').`);
-  const limitText = values['bandwidth-limit'] as string | undefined;
-  const bandwidthLimit = limitText === undefined ? 0 : Number.parseInt(limitText, 10) * (/m/i.test(limitText) ? 1024 ** 2 : /k/i.test(limitText) ? 1024 : 1);
-  if (!Number.isFinite(bandwidthLimit) || bandwidthLimit < 0) throw new UsageError(`--bandwidth-limit must be a number of bytes per second (got '${limitText}').`);
+  const bandwidthLimit = parseRate(values['bandwidth-limit'] as string | undefined);
   const once = Boolean(values.once);
 
   const sync = await startFolderSync({
@@ -102,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
     if (line) console.log(line);
   });
   sync.manager.on('folder-status', (event) => {
-    const line = describeFolder(event);
+    const line = describeFolder(event, once);
     if (line && line !== lastFolderLine) console.error(line);
     lastFolderLine = line ?? '';
     if (event.state === 'scanning' || event.state === 'syncing') progress.passStarted = true;
@@ -120,7 +128,11 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`${failed} file(s) could not be synced; they are retried on the next run.`);
       return 1;
     }
-    if (status?.state === 'offline' || status?.state === 'confirm-deletes') return 1;
+    if (status?.state === 'offline') {
+      console.error(`The endpoint ${connection.endpoint ?? `of ${connection.region}`} did not answer; files not yet uploaded are sent on the next run.`);
+      return 1;
+    }
+    if (status?.state === 'confirm-deletes') return 1;
     return 0;
   };
 

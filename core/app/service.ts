@@ -39,7 +39,7 @@ export interface AppServiceOptions {
   enginePort?: number;
   logger?: Logger;
   /** Sync tuning (tests). */
-  loopOptions?: Pick<FolderLoopOptions, 'hotFileDelayMs' | 'maxDelayMs' | 'probeBaseMs' | 'probeMaxMs' | 'verifyIntervalMs'>;
+  loopOptions?: Pick<FolderLoopOptions, 'hotFileDelayMs' | 'maxDelayMs' | 'probeBaseMs' | 'probeMaxMs' | 'verifyIntervalMs' | 'deleteSettleMs'>;
   /** Folder tuning (tests): debounce and rescan intervals. */
   folderDefaults?: Partial<Pick<FolderConfig, 'debounceMs' | 'rescanIntervalMs' | 'fallbackRescanIntervalMs'>>;
 }

@@ -39,6 +39,8 @@ export interface FolderLoopOptions {
   probeBaseMs?: number;
   /** Longest wait between probes. Default 1 min: an outage of any length ends at most a minute after the remote is back. */
   probeMaxMs?: number;
+  /** Quiet time after watcher-reported deletes before the full pass that may propagate them. Default 2 s. */
+  deleteSettleMs?: number;
   /** Pause between background encryption checks (HEAD). Default 200 ms (5/s). */
   verifyIntervalMs?: number;
   /** Where the loop logs (redacted by core/common/logger). Default: silent. */
@@ -287,6 +289,8 @@ export class FolderLoop {
       return;
     }
     if (outcome.deletesRan) this.#deletesConfirmed = undefined;
+    // Local deletes seen by the watcher: one full pass shortly after (restarted by every further batch) sees them all.
+    if (outcome.fullScanWanted) this.#setTimer('delete-scan', this.#options.deleteSettleMs ?? 2000, () => this.requestRescan('local deletes'));
     this.#notice = outcome.notice;
     // A question about deletes (or a refusal) stays up until a full pass answers it again, even if passes over
     // unrelated paths end idle in between.

@@ -38,7 +38,7 @@ export interface FolderPassInput {
 
 /** How a pass ended. */
 export type FolderPassOutcome =
-  | { kind: 'done'; status: FolderStatus; notice?: FolderProblem; deletesRan: boolean; changedPaths: string[] }
+  | { kind: 'done'; status: FolderStatus; notice?: FolderProblem; deletesRan: boolean; changedPaths: string[]; fullScanWanted?: boolean }
   | { kind: 'halted'; error: unknown; changedPaths: string[] };
 
 /**
@@ -85,6 +85,7 @@ export async function runFolderPass(input: FolderPassInput): Promise<FolderPassO
     isIgnored: (p) => input.rules.ignores(p, false),
     ...(input.deletesConfirmed === undefined ? {} : { deletesConfirmed: input.deletesConfirmed }),
     ...(remote ? { remote } : {}),
+    partial: paths !== undefined,
     trashFolder: `${TRASH_PREFIX}${new Date(clock.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}/`,
   });
 
@@ -133,6 +134,7 @@ export async function runFolderPass(input: FolderPassInput): Promise<FolderPassO
       return { ...outcome, status: { state: 'error', code: action.code, message: action.message, hint: 'Create an empty .cos-sync-root file in the folder root to allow deletes, or set the delete policy to keep.' } };
     }
     if (action.type === 'defer-deletes') return { ...outcome, status: { state: 'idle' }, notice: { code: 'DeletesDeferred', message: action.message } };
+    if (action.type === 'await-full-scan') return { ...outcome, status: { state: 'idle' }, fullScanWanted: true };
   }
   if (result.deletesDeferred > 0) return { ...outcome, status: { state: 'idle' }, notice: { code: 'DeletesDeferred', message: `${result.deletesDeferred} remote delete(s) wait for a pass without errors.` } };
   return { ...outcome, status: { state: 'idle' } };

@@ -34,7 +34,9 @@ export type Action =
   | { type: 'fail'; path: string; message: string; size: number; mtimeMs: number; inode: number | undefined }
   | { type: 'confirm-deletes'; count: number; paths: string[] }
   | { type: 'refuse-deletes'; count: number; code: 'MarkerMissing'; message: string }
-  | { type: 'defer-deletes'; count: number; message: string };
+  | { type: 'defer-deletes'; count: number; message: string }
+  /** Mirror/backup deletes seen by a partial pass: nothing is deleted until a full pass sees every vanished file. */
+  | { type: 'await-full-scan'; count: number };
 
 /** Inputs besides the two lists. */
 export interface PlanOptions {
@@ -61,11 +63,16 @@ export interface PlanOptions {
   remote?: ReadonlyMap<string, RemoteEntry>;
   /** Trash folder of the 'backup' policy, e.g. '.cos-sync-trash/20261127T180000Z/'. */
   trashFolder?: string;
+  /**
+   * True when the pass covers only some paths (watcher events). A mass delete reaches the watcher in several
+   * batches, so mirror/backup deletes then wait for a full pass, where the limits see all of them together.
+   */
+  partial?: boolean;
 }
 
 const order: Record<Action['type'], number> = {
   fail: 0, exclude: 1, refresh: 2, drop: 3, 'forget-local': 4, identical: 5, copy: 6, move: 7, upload: 8, backup: 9, delete: 10,
-  'defer-deletes': 11, 'refuse-deletes': 12, 'confirm-deletes': 13,
+  'defer-deletes': 11, 'refuse-deletes': 12, 'confirm-deletes': 13, 'await-full-scan': 14,
 };
 
 const hasRemoteContent = (entry: JournalEntry): boolean => entry.state === 'synced' || entry.state === 'identical';
@@ -199,6 +206,10 @@ function planDeletes(gone: JournalEntry[], journal: readonly JournalEntry[], opt
   const count = gone.length;
   if (!options.markerPresent) {
     actions.push({ type: 'refuse-deletes', count, code: 'MarkerMissing', message: `Refusing to delete ${count} remote file(s): the folder has no .cos-sync-root marker (is the disk mounted?).` });
+    return;
+  }
+  if (options.partial) {
+    actions.push({ type: 'await-full-scan', count });
     return;
   }
   if (!options.cleanPass) {

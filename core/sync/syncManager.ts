@@ -33,7 +33,7 @@ export interface SyncManagerOptions {
   /** Where loops log (redacted). Default: silent. */
   logger?: Logger;
   /** Extra FolderLoop tuning (tests). */
-  loopOptions?: Pick<FolderLoopOptions, 'hotFileDelayMs' | 'maxDelayMs' | 'probeBaseMs' | 'probeMaxMs' | 'verifyIntervalMs'>;
+  loopOptions?: Pick<FolderLoopOptions, 'hotFileDelayMs' | 'maxDelayMs' | 'probeBaseMs' | 'probeMaxMs' | 'verifyIntervalMs' | 'deleteSettleMs'>;
 }
 
 /**

@@ -101,7 +101,7 @@ describe('watched folder → bundled engine', () => {
     await waitRemoteMatches(env);
   });
 
-  test.todo('BUG: a mass delete seen by the watcher in several batches bypasses maxDeleteFiles (thresholds are per pass)', async () => {
+  test('a mass delete seen by the watcher in several batches still waits for one confirmation', async () => {
     const files: Record<string, string> = { [MARKER_FILE]: '' };
     for (let index = 0; index < 400; index++) files[`d${index % 4}/f${index}.txt`] = `file ${index}`;
     const env = await sync(engine.endpoint, { files, config: { deletePolicy: 'mirror' } });

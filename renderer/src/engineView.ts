@@ -1,7 +1,7 @@
 /** The bundled engine's key status: active master-key version, objects sealed per version, and a Rotate button. */
 import type { CosSyncApi, EngineStatus } from '../../core/app/contract.ts';
 import { confirmButton, h, progressBar, replaceChildren } from './dom.ts';
-import { formatBytes, formatCount } from './format.ts';
+import { formatBytes, formatCount, plural } from './format.ts';
 
 /** The engine panel. */
 export interface EngineView {
@@ -33,7 +33,7 @@ export function createEngineView(api: Pick<CosSyncApi, 'rotateEngineKey'>, run: 
       state.className = `pill pill-engine-${engine.state}`;
       summary.textContent = engine.state === 'disabled'
         ? 'The bundled engine is not used by any profile.'
-        : `${engine.endpoint ?? 'No endpoint'} · ${formatCount(engine.objects)} objects · ${formatBytes(engine.bytes)} · encrypted at rest with AES-256-GCM${engine.error ? ` · ${engine.error.message}` : ''}`;
+        : `${engine.endpoint ?? 'No endpoint'} · ${plural(engine.objects, 'object')} · ${formatBytes(engine.bytes)} · encrypted at rest with AES-256-GCM${engine.error ? ` · ${engine.error.message}` : ''}`;
       replaceChildren(body, ...engine.keys.toReversed().map((key) => h('tr', { class: key.active ? 'active-key' : undefined },
         h('td', {}, `v${key.version}`, key.active ? h('span', { class: 'badge badge-ok' }, 'active') : null),
         h('td', {}, new Date(key.createdAt).toLocaleDateString('en-GB')),

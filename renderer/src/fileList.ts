@@ -2,7 +2,7 @@
 import type { CosSyncApi, FileRow, FileStateName } from '../../core/app/contract.ts';
 import { errorText } from './api.ts';
 import { h, replaceChildren } from './dom.ts';
-import { encryptionBadge, formatBytes, formatCount, formatRelative } from './format.ts';
+import { encryptionBadge, formatBytes, formatRelative, plural } from './format.ts';
 
 /** Row height in pixels; must match `.file-row` in styles.css. */
 export const rowHeight = 34;
@@ -88,7 +88,7 @@ export function createFileList(api: Pick<CosSyncApi, 'listFiles'>): FileList {
 
   const describe = (): void => {
     if (folderId === null) summary.textContent = 'Select a folder to see its files.';
-    else summary.textContent = `${formatCount(total)} ${total === 1 ? 'file' : 'files'}${stateFilter.value || search.value ? ' match' : ''}`;
+    else summary.textContent = `${plural(total, 'file')}${stateFilter.value || search.value ? (total === 1 ? ' matches' : ' match') : ''}`;
   };
 
   const fetchPage = async (page: number): Promise<void> => {

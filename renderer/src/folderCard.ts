@@ -1,7 +1,8 @@
-/** One synced folder: state line, byte and file progress, and its actions (pause/resume, rescan, retry, remove). */
-import type { CosSyncApi, FolderSnapshot, FolderStatus } from '../../core/app/contract.ts';
+/** One synced folder: state line, byte and file progress, and its actions (try now, pause/resume, rescan, retry, remove). */
+import type { CosSyncApi, FolderSnapshot, FolderStatus, ProfileView } from '../../core/app/contract.ts';
 import { confirmButton, h, progressBar, replaceChildren } from './dom.ts';
-import { formatBytes, formatCount, formatEta, formatRate, formatRelative } from './format.ts';
+import { formatBytes, formatCount, plural } from './format.ts';
+import { describeNextTry, describeStatus, describeUnreachable } from './folderText.ts';
 
 /** A folder card that can be updated in place (so focus and inline confirmations survive updates). */
 export interface FolderCard {
@@ -9,12 +10,18 @@ export interface FolderCard {
   update(folder: FolderSnapshot): void;
   setStatus(status: FolderStatus): void;
   setSelected(selected: boolean): void;
+  /** Re-renders with the current data (after profiles changed). */
+  refresh(): void;
+  /** Stops the card's countdown timer; call when the card is removed. */
+  dispose(): void;
 }
 
 /** Callbacks a card needs besides the API. */
 export interface FolderCardHooks {
   api: Pick<CosSyncApi, 'pauseFolder' | 'resumeFolder' | 'rescanFolder' | 'removeFolder' | 'retryFailed' | 'confirmDeletes'>;
   select(folderId: string): void;
+  /** The connection profile a folder uses, once settings are loaded (names the unreachable endpoint). */
+  profile(profileId: string): ProfileView | undefined;
   /** Runs an action and reports failures (shared error toast). */
   run(label: string, action: () => Promise<unknown>): void;
 }
@@ -23,38 +30,23 @@ const stateNames: Record<FolderStatus['kind'], string> = {
   idle: 'Up to date', scanning: 'Scanning', syncing: 'Syncing', paused: 'Paused', offline: 'Offline', error: 'Error', 'confirm-deletes': 'Needs confirmation',
 };
 
-/** Describes a status in one line for people. */
-export function describeStatus(status: FolderStatus): string {
-  switch (status.kind) {
-    case 'idle':
-      return status.lastSyncedAt ? `Up to date · checked ${formatRelative(status.lastSyncedAt)}` : 'Up to date';
-    case 'scanning':
-      return status.total === null ? `Scanning · ${formatCount(status.done)} files checked` : `Scanning · ${formatCount(status.done)} of ${formatCount(status.total)} files checked`;
-    case 'syncing':
-      return `Syncing · ${formatCount(status.filesDone)} of ${formatCount(status.filesTotal)} files · ${formatBytes(status.bytesDone)} of ${formatBytes(status.bytesTotal)} · ${formatRate(status.rate)} · ${formatEta(status.etaSeconds)}`;
-    case 'paused':
-      return `Paused ${formatRelative(status.since)}`;
-    case 'offline':
-      return `Offline since ${formatRelative(status.since)} · trying again ${formatRelative(status.nextProbeAt)}`;
-    case 'error':
-      return 'Sync stopped: this folder needs your attention.';
-    case 'confirm-deletes':
-      return `${formatCount(status.count)} files were deleted here. Delete them from the bucket too?`;
-  }
-}
-
 /** Builds a card for `folder`. */
 export function createFolderCard(initial: FolderSnapshot, hooks: FolderCardHooks): FolderCard {
   let folder = initial;
   const id = folder.id;
   const pill = h('span', { class: 'pill', 'data-testid': 'folder-state' });
-  const line = h('p', { class: 'folder-line', 'data-testid': 'folder-status-text' });
+  // Only the sentence is a live region; the countdown beside it ticks every second and must not be announced.
+  const lineText = h('span', { 'aria-live': 'polite' });
+  const countdown = h('span', { 'data-testid': 'folder-next-try' });
+  const line = h('p', { class: 'folder-line', 'data-testid': 'folder-status-text' }, lineText, countdown);
   const bytesBar = progressBar('Bytes uploaded', 'folder-bytes');
   const filesBar = progressBar('Files uploaded', 'folder-files');
   const bars = h('div', { class: 'folder-bars' },
     h('span', { class: 'bar-label' }, 'Data'), bytesBar.element,
     h('span', { class: 'bar-label' }, 'Files'), filesBar.element);
-  const problem = h('div', { class: 'folder-problem', role: 'alert' });
+  const problemText = h('div', { class: 'folder-problem-text', role: 'alert' });
+  const tryButton = h('button', { type: 'button', class: 'button primary', 'data-testid': 'folder-try-now' }, 'Try now');
+  const problem = h('div', { class: 'folder-problem' }, problemText, tryButton);
   const counts = h('p', { class: 'muted folder-counts' });
   const pauseButton = h('button', { type: 'button', class: 'button', 'data-testid': 'folder-pause' });
   const retryButton = h('button', { type: 'button', class: 'button', 'data-testid': 'folder-retry' }, 'Retry failed');
@@ -63,7 +55,7 @@ export function createFolderCard(initial: FolderSnapshot, hooks: FolderCardHooks
   const target = h('p', { class: 'muted folder-target' });
   const element = h('article', { class: 'folder', 'data-testid': `folder-${id}`, 'aria-label': `Folder ${folder.localPath}` },
     h('div', { class: 'folder-head' }, h('div', { class: 'folder-name' }, title, target), pill),
-    h('div', { 'aria-live': 'polite' }, line), bars, problem, counts,
+    line, bars, problem, counts,
     h('div', { class: 'actions' }, pauseButton,
       h('button', { type: 'button', class: 'button', 'data-testid': 'folder-rescan', onclick: () => hooks.run('Rescan', () => hooks.api.rescanFolder(id)) }, 'Rescan'),
       retryButton, showButton,
@@ -75,17 +67,42 @@ export function createFolderCard(initial: FolderSnapshot, hooks: FolderCardHooks
   });
   retryButton.addEventListener('click', () => hooks.run('Retry failed', () => hooks.api.retryFailed(id)));
   showButton.addEventListener('click', () => hooks.select(id));
+  // The service retries an offline or failed folder at once when it is resumed.
+  let trying = false;
+  tryButton.addEventListener('click', () => {
+    trying = true;
+    tick();
+    hooks.run('Try now', () => hooks.api.resumeFolder(id));
+  });
+
+  let timer: number | undefined;
+  let shownProblem: string | null = null;
+  const tick = (): void => {
+    const status = folder.status;
+    const text = describeStatus(status);
+    if (lineText.textContent !== text) lineText.textContent = text;
+    countdown.textContent = status.kind === 'offline' ? ` ${trying ? 'now…' : describeNextTry(status)}` : '';
+  };
+  const startTimer = (on: boolean): void => {
+    if (on && timer === undefined) timer = window.setInterval(tick, 1000);
+    if (!on && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
 
   const setStatus = (status: FolderStatus): void => {
     folder = { ...folder, status };
+    trying = false;
     pill.textContent = stateNames[status.kind];
     pill.className = `pill pill-${status.kind}`;
-    line.textContent = describeStatus(status);
+    tick();
+    startTimer(status.kind === 'offline');
     pauseButton.textContent = status.kind === 'paused' ? 'Resume' : 'Pause';
     const { counts: c } = folder;
     if (status.kind === 'syncing') {
       bytesBar.set(status.bytesTotal > 0 ? status.bytesDone / status.bytesTotal : 0, `${formatBytes(status.bytesDone)} of ${formatBytes(status.bytesTotal)}`);
-      filesBar.set(status.filesTotal > 0 ? status.filesDone / status.filesTotal : 0, `${formatCount(status.filesDone)} of ${formatCount(status.filesTotal)} files`);
+      filesBar.set(status.filesTotal > 0 ? status.filesDone / status.filesTotal : 0, `${formatCount(status.filesDone)} of ${plural(status.filesTotal, 'file')}`);
     } else if (status.kind === 'scanning') {
       bytesBar.set(0);
       filesBar.set(status.total ? status.done / status.total : 0);
@@ -95,14 +112,23 @@ export function createFolderCard(initial: FolderSnapshot, hooks: FolderCardHooks
       filesBar.set(done);
     }
     bars.hidden = status.kind !== 'syncing' && status.kind !== 'scanning' && status.kind !== 'paused';
-    if (status.kind === 'error') {
-      replaceChildren(problem, h('strong', {}, `${status.code}: `), status.message, status.hint ? h('span', { class: 'hint' }, ` How to fix: ${status.hint}`) : null);
-    } else if (status.kind === 'confirm-deletes') {
-      replaceChildren(problem,
-        h('button', { type: 'button', class: 'button danger', 'data-testid': 'folder-delete-accept', onclick: () => hooks.run('Delete remotely', () => hooks.api.confirmDeletes(id, true)) }, 'Delete from bucket'),
-        h('button', { type: 'button', class: 'button', 'data-testid': 'folder-delete-keep', onclick: () => hooks.run('Keep remote copies', () => hooks.api.confirmDeletes(id, false)) }, 'Keep them'));
-    } else replaceChildren(problem);
-    problem.hidden = status.kind !== 'error' && status.kind !== 'confirm-deletes';
+    tryButton.hidden = status.kind !== 'error' && status.kind !== 'offline';
+    // Rewrite the alert only when its content changes: snapshots repeat the same status several times a second.
+    const problemKey = status.kind === 'error' ? `error ${status.code} ${status.message} ${status.hint ?? ''}`
+      : status.kind === 'offline' ? describeUnreachable(folder, hooks.profile(folder.profileId))
+        : status.kind === 'confirm-deletes' ? 'confirm-deletes' : '';
+    if (problemKey !== shownProblem) {
+      shownProblem = problemKey;
+      if (status.kind === 'error') {
+        replaceChildren(problemText, h('strong', {}, `${status.code}: `), status.message, status.hint ? h('span', { class: 'hint' }, ` How to fix: ${status.hint}`) : null);
+      } else if (status.kind === 'confirm-deletes') {
+        replaceChildren(problemText,
+          h('button', { type: 'button', class: 'button danger', 'data-testid': 'folder-delete-accept', onclick: () => hooks.run('Delete remotely', () => hooks.api.confirmDeletes(id, true)) }, 'Delete from bucket'),
+          h('button', { type: 'button', class: 'button', 'data-testid': 'folder-delete-keep', onclick: () => hooks.run('Keep remote copies', () => hooks.api.confirmDeletes(id, false)) }, 'Keep them'));
+      } else replaceChildren(problemText, problemKey);
+    }
+    problem.hidden = status.kind !== 'error' && status.kind !== 'confirm-deletes' && status.kind !== 'offline';
+    problem.className = `folder-problem folder-problem-${status.kind}`;
   };
 
   const update = (next: FolderSnapshot): void => {
@@ -110,7 +136,7 @@ export function createFolderCard(initial: FolderSnapshot, hooks: FolderCardHooks
     title.textContent = next.localPath;
     target.textContent = `→ ${next.bucket}/${next.prefix} · ${next.deletePolicy === 'mirror' ? 'mirrors deletes' : 'upload only'}`;
     const c = next.counts;
-    counts.textContent = `${formatCount(c.synced)} of ${formatCount(c.files)} files stored · ${formatBytes(c.bytes)} · ${formatCount(c.encrypted)} encrypted${c.unencrypted ? ` · ${formatCount(c.unencrypted)} not encrypted` : ''}${c.errors ? ` · ${formatCount(c.errors)} failed` : ''}`;
+    counts.textContent = `${formatCount(c.synced)} of ${plural(c.files, 'file')} stored · ${formatBytes(c.bytes)} · ${formatCount(c.encrypted)} encrypted${c.unencrypted ? ` · ${formatCount(c.unencrypted)} not encrypted` : ''}${c.errors ? ` · ${formatCount(c.errors)} failed` : ''}`;
     retryButton.hidden = c.errors === 0;
     setStatus(next.status);
   };
@@ -124,5 +150,7 @@ export function createFolderCard(initial: FolderSnapshot, hooks: FolderCardHooks
       element.classList.toggle('selected', selected);
       showButton.setAttribute('aria-pressed', String(selected));
     },
+    refresh: () => update(folder),
+    dispose: () => startTimer(false),
   };
 }

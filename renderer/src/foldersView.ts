@@ -1,5 +1,5 @@
 /** The folders panel: one card per synced folder, kept in place across updates, and the "Add folder" form. */
-import type { AppSettings, CosSyncBridge, FolderSnapshot, FolderStatus } from '../../core/app/contract.ts';
+import type { AppSettings, CosSyncBridge, FolderSnapshot, FolderStatus, ProfileView } from '../../core/app/contract.ts';
 import { errorText } from './api.ts';
 import { h, replaceChildren } from './dom.ts';
 import { createFolderCard, type FolderCard } from './folderCard.ts';
@@ -9,12 +9,17 @@ export interface FoldersView {
   element: HTMLElement;
   render(folders: FolderSnapshot[]): void;
   setStatus(folderId: string, status: FolderStatus): void;
+  /** Fills the "Add folder" account list and lets cards name their profile and endpoint. */
   setProfiles(settings: AppSettings): void;
+  /** True when every folder's profile is known from the last {@link FoldersView.setProfiles}. */
+  knowsProfiles(folders: FolderSnapshot[]): boolean;
 }
 
 /** Builds the panel; `select` is called when the user picks a folder's files. */
 export function createFoldersView(api: CosSyncBridge, run: (label: string, action: () => Promise<unknown>) => void, select: (folder: FolderSnapshot) => void): FoldersView {
   const cards = new Map<string, FolderCard>();
+  let profiles = new Map<string, ProfileView>();
+  const profileOf = (id: string): ProfileView | undefined => profiles.get(id);
   let folders: FolderSnapshot[] = [];
   let selected: string | null = null;
   const list = h('div', { class: 'folder-list', 'data-testid': 'folder-list' });
@@ -80,12 +85,13 @@ export function createFoldersView(api: CosSyncBridge, run: (label: string, actio
         let card = cards.get(folder.id);
         if (card) card.update(folder);
         else {
-          card = createFolderCard(folder, { api, run, select: choose });
+          card = createFolderCard(folder, { api, run, select: choose, profile: profileOf });
           cards.set(folder.id, card);
         }
       }
       for (const [id, card] of cards) {
         if (!seen.has(id)) {
+          card.dispose();
           card.element.remove();
           cards.delete(id);
         }
@@ -104,7 +110,12 @@ export function createFoldersView(api: CosSyncBridge, run: (label: string, actio
     setStatus(folderId, status) {
       cards.get(folderId)?.setStatus(status);
     },
+    knowsProfiles(shown) {
+      return shown.every((folder) => profiles.has(folder.profileId));
+    },
     setProfiles(settings) {
+      profiles = new Map(settings.profiles.map((view) => [view.id, view]));
+      for (const card of cards.values()) card.refresh();
       replaceChildren(profileSelect, ...settings.profiles.map((profile) => h('option', { value: profile.id, selected: profile.id === settings.defaultProfileId }, `${profile.name} (${profile.kind === 'engine' ? 'bundled engine' : profile.region})`)));
     },
   };

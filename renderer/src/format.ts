@@ -24,6 +24,21 @@ export function formatCount(value: number): string {
   return value.toLocaleString('en-US');
 }
 
+/** A count with its noun in the right number: "1 file", "1,234 files" (`many` defaults to `one` + "s"). */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${formatCount(count)} ${count === 1 ? one : many}`;
+}
+
+/** Time until `at` for a live countdown: "in 42 s", "in 3 min 5 s", "in 2 h 10 min"; "now" once it has passed. */
+export function formatCountdown(at: number, now: number = Date.now()): string {
+  const seconds = Math.ceil((at - now) / 1000);
+  if (seconds <= 0) return 'now';
+  if (seconds < 60) return `in ${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `in ${minutes} min${seconds % 60 ? ` ${seconds % 60} s` : ''}`;
+  return `in ${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+}
+
 /** A remaining time: "about 3 min", "about 2 h 5 min", "less than a minute". */
 export function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return 'estimating time left';

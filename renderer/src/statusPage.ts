@@ -1,12 +1,12 @@
 /** Entry of the status window: wires the bridge's snapshot and events to the panels. */
-import type { AppSnapshot, OverallState } from '../../core/app/contract.ts';
+import type { AppSnapshot, FolderSnapshot, OverallState } from '../../core/app/contract.ts';
 import { bridge, errorText, onConnectionChange } from './api.ts';
 import { createActivityView } from './activityView.ts';
 import { byId, h, replaceChildren } from './dom.ts';
 import { createEngineView } from './engineView.ts';
 import { createFileList } from './fileList.ts';
 import { createFoldersView } from './foldersView.ts';
-import { formatBytes, formatCount, formatRate } from './format.ts';
+import { formatBytes, formatCount, formatRate, plural } from './format.ts';
 import { createGeneralView } from './generalView.ts';
 import { createSettingsView } from './settingsView.ts';
 import { createThroughputChart } from './throughputChart.ts';
@@ -60,9 +60,11 @@ function renderSnapshot(snapshot: AppSnapshot): void {
   overallDot.className = `dot dot-${dotClass[snapshot.overall.state]}`;
   document.title = `COS Sync — ${snapshot.overall.message}`;
   const t = snapshot.totals;
-  totals.textContent = `${formatCount(t.synced)} of ${formatCount(t.files)} files stored · ${formatBytes(t.bytes)} · ${formatCount(t.encrypted)} encrypted${t.unencrypted ? ` · ${formatCount(t.unencrypted)} not encrypted` : ''} · ${formatRate(t.rate)}`;
+  totals.textContent = `${formatCount(t.synced)} of ${plural(t.files, 'file')} stored · ${formatBytes(t.bytes)} · ${formatCount(t.encrypted)} encrypted${t.unencrypted ? ` · ${formatCount(t.unencrypted)} not encrypted` : ''} · ${formatRate(t.rate)}`;
   pauseAll.textContent = snapshot.allPaused ? 'Resume all' : 'Pause all';
   folders.render(snapshot.folders);
+  activity.setFolders(snapshot.folders);
+  settingsForProfiles(snapshot.folders);
   chart.reset(snapshot.throughput);
   engine.render(snapshot.engine);
   errors.hidden = snapshot.errors.length === 0;
@@ -77,6 +79,22 @@ onConnectionChange((state) => {
   connection.textContent = state === 'unauthorized' ? 'Not authorized. Open the full address (with ?token=…) printed by `cos-sync serve`.' : 'Connection to COS Sync lost — reconnecting…';
 });
 
+// Settings name each folder's profile and endpoint: loaded once, and again when a folder uses a profile not seen yet.
+let settingsLoading = false;
+let settingsAskedFor = '';
+function loadSettings(): void {
+  settingsLoading = true;
+  bridge.getSettings().then(onSettings, (error: unknown) => run('Load settings', () => Promise.reject(error))).finally(() => (settingsLoading = false));
+}
+function settingsForProfiles(list: FolderSnapshot[]): void {
+  if (settingsLoading || folders.knowsProfiles(list)) return;
+  const wanted = [...new Set(list.map((folder) => folder.profileId))].sort().join('\n');
+  if (wanted === settingsAskedFor) return;
+  settingsAskedFor = wanted;
+  loadSettings();
+}
+
+loadSettings();
 bridge.subscribe((event) => {
   switch (event.type) {
     case 'snapshot-changed':
@@ -102,4 +120,3 @@ bridge.subscribe((event) => {
   }
 });
 activity.load();
-bridge.getSettings().then(onSettings, (error: unknown) => run('Load settings', () => Promise.reject(error)));

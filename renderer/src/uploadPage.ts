@@ -2,7 +2,7 @@
 import type { AppSettings, SseMode, UploadFileResult, UploadFileSpec } from '../../core/app/contract.ts';
 import { bridge, errorText } from './api.ts';
 import { byId, h, progressBar, replaceChildren } from './dom.ts';
-import { encryptionBadge, formatBytes, formatCount } from './format.ts';
+import { encryptionBadge, formatBytes, formatCount, plural } from './format.ts';
 
 interface Item {
   file: File;
@@ -53,7 +53,7 @@ function addFiles(files: Iterable<File>): void {
 
 function describe(text?: string): void {
   const bytes = items.reduce((sum, item) => sum + item.file.size, 0);
-  status.textContent = text ?? (items.length === 0 ? 'No files chosen.' : `${formatCount(items.length)} file(s), ${formatBytes(bytes)} ready to upload.`);
+  status.textContent = text ?? (items.length === 0 ? 'No files chosen.' : `${plural(items.length, 'file')}, ${formatBytes(bytes)} ready to upload.`);
   startButton.disabled = items.length === 0 || uploadId !== null;
 }
 
@@ -76,7 +76,7 @@ function finished(): void {
   cancelButton.hidden = true;
   clearButton.disabled = false;
   const failed = items.filter((item) => item.state.querySelector('.badge-warn')).length;
-  describe(failed === 0 ? `All ${formatCount(items.length)} file(s) uploaded.` : `${formatCount(failed)} of ${formatCount(items.length)} file(s) failed or are not encrypted.`);
+  describe(failed === 0 ? (items.length === 1 ? 'The file was uploaded.' : `All ${plural(items.length, 'file')} uploaded.`) : `${formatCount(failed)} of ${plural(items.length, 'file')} ${failed === 1 ? 'failed or is' : 'failed or are'} not encrypted.`);
   startButton.disabled = true;
 }
 
@@ -116,7 +116,7 @@ async function start(): Promise<void> {
     cancelButton.hidden = false;
     for (const button of list.querySelectorAll('.icon')) button.remove();
     for (const item of items) item.state.textContent = 'Waiting';
-    describe(`Uploading ${formatCount(items.length)} file(s) to ${bucketInput.value}/${ticket.keys[0]?.slice(0, ticket.keys[0].lastIndexOf('/') + 1) ?? ''}…`);
+    describe(`Uploading ${plural(items.length, 'file')} to ${bucketInput.value}/${ticket.keys[0]?.slice(0, ticket.keys[0].lastIndexOf('/') + 1) ?? ''}…`);
     if (ticket.awaitingBody.length > 0) {
       if (!bridge.uploadBody) throw new Error('This window cannot send file contents.');
       void sendBodies(ticket.uploadId, ticket.awaitingBody);

@@ -1,5 +1,6 @@
 /** An in-memory CosSyncService that simulates a large sync with realistic events, for UI and web-host tests. */
 import type { ActivityEntry, AppEvent, AppEventListener, AppSettings, AppSnapshot, CosSyncService, EngineStatus, FileRow, FolderSnapshot, FolderStatus, OverallState, ThroughputSample } from '../../core/app/contract.ts';
+import { activityView } from '../../core/app/statusViews.ts';
 import { CosSyncError } from '../../core/common/errors.ts';
 import { createFakeFiles, createSyncedFiles } from './fakeFiles.ts';
 import { createFakeUploads } from './fakeUploads.ts';
@@ -16,6 +17,8 @@ export interface FakeServiceOptions {
   scanTicks?: number;
   /** Start the simulation timer at once. Default true. */
   autoStart?: boolean;
+  /** The first this many uploaded files of the big folder each log an "Uploaded …" line, like the real service. Default 2000. */
+  uploadLogLimit?: number;
 }
 
 /** The fake plus hooks for tests. */
@@ -80,13 +83,16 @@ export function createFakeService(options: FakeServiceOptions = {}): FakeService
   const emit = (event: AppEvent): void => {
     for (const listener of listeners) listener(event);
   };
-  const log = (level: ActivityEntry['level'], message: string, extra: Partial<ActivityEntry> = {}): void => {
+  // `batch` collects the entries of one simulation step so they go out as one event, oldest last (newest first).
+  const log = (level: ActivityEntry['level'], message: string, extra: Partial<ActivityEntry> = {}, batch?: ActivityEntry[]): void => {
     activityId += 1;
     const entry: ActivityEntry = { id: `a${String(activityId).padStart(8, '0')}`, at: Date.now(), level, folderId: null, message, ...extra };
     activity.unshift(entry);
-    if (activity.length > 2000) activity.length = 2000;
-    emit({ type: 'activity', entries: [entry] });
+    if (activity.length > 5000) activity.length = 5000;
+    if (batch) batch.unshift(entry);
+    else emit({ type: 'activity', entries: [entry] });
   };
+  const uploadLogLimit = options.uploadLogLimit ?? 2000;
   const recount = (folder: FolderSnapshot): void => {
     const counts = emptyCounts();
     for (const row of files.get(folder.id) ?? []) {
@@ -135,6 +141,7 @@ export function createFakeService(options: FakeServiceOptions = {}): FakeService
     } else if (photos.status.kind === 'syncing') {
       const now = Date.now();
       const changed: FileRow[] = [];
+      const logged: ActivityEntry[] = [];
       let bytes = 0;
       for (let done = 0; done < pace && cursor < rows.length; cursor += 1) {
         const row = rows[cursor]!;
@@ -143,16 +150,22 @@ export function createFakeService(options: FakeServiceOptions = {}): FakeService
         bytes += row.size;
         if (cursor % 20_000 === 1234) {
           row.status = { state: 'error', code: 'AccessDenied', message: 'COS refused the upload: access denied.', hint: 'Give the key pair cos:PutObject on this bucket.', nextRetryAt: now + 300_000 };
-          log('error', `Could not upload ${row.path}: access denied.`, { folderId: photos.id, path: row.path, code: 'AccessDenied', hint: 'Give the key pair cos:PutObject on this bucket.' });
+          log('error', `Could not upload ${row.path}: access denied.`, { folderId: photos.id, path: row.path, code: 'AccessDenied', hint: 'Give the key pair cos:PutObject on this bucket.' }, logged);
         } else if (cursor % 10_000 === 5000) {
           row.status = { state: 'identical' };
           row.encryption = { algorithm: 'none', verifiedAt: now, checksumVerified: true };
         } else {
           row.status = { state: 'synced', syncedAt: now };
           row.encryption = { algorithm: 'AES256', verifiedAt: now, checksumVerified: true };
+          if (cursor < uploadLogLimit) {
+            // The real service's sentence, from the same function: "Uploaded <path> (<size>) — AES256."
+            const line = activityView({ id: 0, at: now, folderId: photos.id, path: row.path, action: 'uploaded', bytes: row.size, detail: 'AES256' });
+            log('info', line.message, { folderId: photos.id, path: row.path }, logged);
+          }
         }
         if (changed.length < 50) changed.push(row);
       }
+      if (logged.length > 0) emit({ type: 'activity', entries: logged });
       if (cursor < rows.length) rows[cursor]!.status = { state: 'uploading', percent: 40 };
       bytesThisSecond += bytes;
       recount(photos);
@@ -261,7 +274,9 @@ export function createFakeService(options: FakeServiceOptions = {}): FakeService
       record('resumeFolder', [id]);
       const folder = folderOf(id);
       const rows = files.get(id)!;
-      if (folder.status.kind === 'paused') setStatus(folder, id === bigFolderId && cursor < rows.length ? syncingStatus(rows, cursor, rate) : { kind: 'idle', lastSyncedAt: folder.lastSyncedAt });
+      // Like the real service, resuming an offline or failed folder retries at once (here: the retry succeeds).
+      const stopped = folder.status.kind === 'offline' || folder.status.kind === 'error';
+      if (folder.status.kind === 'paused' || stopped) setStatus(folder, id === bigFolderId && cursor < rows.length ? syncingStatus(rows, cursor, rate) : { kind: 'idle', lastSyncedAt: stopped ? Date.now() : folder.lastSyncedAt });
     },
     async pauseAll() {
       record('pauseAll', []);

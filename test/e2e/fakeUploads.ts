@@ -39,7 +39,7 @@ export function createFakeUploads(hooks: FakeUploadHooks, chunkDelayMs = 15) {
     upload.summary.filesDone = upload.results.filter(Boolean).length;
     if (remaining === 0 && upload.summary.state === 'running') upload.summary.state = upload.results.every((entry) => entry?.ok) ? 'done' : 'failed';
     hooks.emit({ type: 'upload-finished', uploadId: upload.summary.id, results: [result], remaining });
-    if (remaining === 0) hooks.log('info', `Uploaded ${upload.summary.filesDone} file(s) to ${upload.summary.bucket}/${upload.summary.prefix}.`);
+    if (remaining === 0) hooks.log('info', `Uploaded ${upload.summary.filesDone} ${upload.summary.filesDone === 1 ? 'file' : 'files'} to ${upload.summary.bucket}/${upload.summary.prefix} from the upload window.`);
     hooks.snapshotSoon();
     return result;
   };

@@ -117,7 +117,7 @@ describe('the real cos-sync serve in Chromium', { timeout: 120_000 + manySyncTim
         { name: 'invoice.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(40_000, 1) },
         { name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from('name,phone\nana,123\n') },
       ]);
-      await upload.locator('[data-testid=upload-status]', { hasText: '3 file(s)' }).waitFor({ timeout: 5000 });
+      await upload.locator('[data-testid=upload-status]', { hasText: '3 files' }).waitFor({ timeout: 5000 });
       await upload.locator('[data-testid=upload-prefix]').fill('manual/2026');
       await upload.locator('[data-testid=upload-sse]').selectOption('AES256');
       // Record every progress text the page shows (the local engine is fast; a poll could miss them all).
@@ -134,7 +134,7 @@ describe('the real cos-sync serve in Chromium', { timeout: 120_000 + manySyncTim
       });
       await upload.locator('[data-testid=upload-start]').click();
       await upload.locator('[data-testid=upload-result]').nth(2).waitFor({ timeout: 60_000 });
-      await upload.locator('[data-testid=upload-status]', { hasText: 'All 3 file(s) uploaded' }).waitFor({ timeout: 10_000 });
+      await upload.locator('[data-testid=upload-status]', { hasText: 'All 3 files uploaded' }).waitFor({ timeout: 10_000 });
       const results = await upload.locator('[data-testid=upload-result]').allTextContents();
       assert.deepEqual(results, Array(3).fill('Encrypted · SSE-COS AES256 · confirmed by server'));
       progressSeen = await upload.evaluate(() => (window as unknown as { progressSeen: { at: number; file: number; text: string }[] }).progressSeen);

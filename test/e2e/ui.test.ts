@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { WebHost } from '../../core/web/startWebHost.ts';
+import { activityView } from '../../core/app/statusViews.ts';
 import { launchBrowser, type TestBrowser } from './browser.ts';
 import { createFakeService, type FakeService } from './fakeService.ts';
 import { startUiHost } from './uiHost.ts';
@@ -61,6 +62,59 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     await waitText('[data-testid=activity-entry]', 'is up to date');
   });
 
+  test('activity folds a run of uploads of one folder into one line; errors and other lines stay single and break the run', async () => {
+    // Live: batches as the service sends them, with an error and a manual upload in between.
+    const at = Date.now();
+    const uploaded = (index: number) => activityView({ id: 900_000 + index, at: at + index * 10, folderId: 'documents', path: `scans/scan-${String(index).padStart(3, '0')}.pdf`, action: 'uploaded', bytes: 1_000_000 + index, detail: 'AES256' });
+    const batch = (from: number, to: number) => Array.from({ length: to - from }, (_, offset) => uploaded(from + offset)).toReversed();
+    const refused = activityView({ id: 900_500, at: at + 1000, folderId: 'documents', path: 'scans/broken.pdf', action: 'error', detail: 'AccessDenied: COS refused the upload' });
+    const manual = activityView({ id: 900_501, at: at + 1500, folderId: '', path: 'manual/2026/report.pdf', action: 'manual-upload', bytes: 40_000 });
+    for (const entries of [batch(0, 100), [refused], batch(100, 150), [manual], batch(150, 200)]) service.emit({ type: 'activity', entries });
+    const lines = page.locator('[data-testid=activity] > li');
+    await waitText('[data-testid=activity] > li', 'Uploaded 100 files');
+    const top = (await lines.allTextContents()).slice(0, 5).map((text) => text.replace(/^\d\d:\d\d:\d\d/, ''));
+    assert.deepEqual(top, [
+      '▸Uploaded 50 files (50 MB) to documents/ — SSE-COS AES256',
+      'Uploaded manual/2026/report.pdf (40\u00a0KB) from the upload window.',
+      '▸Uploaded 50 files (50 MB) to documents/ — SSE-COS AES256',
+      'Could not sync scans/broken.pdf — AccessDenied: COS refused the upload.',
+      '▸Uploaded 100 files (100 MB) to documents/ — SSE-COS AES256',
+    ]);
+    assert.equal(await page.locator('[data-testid=activity-group] [data-testid=activity-entry]').count(), 0, 'errors are never folded');
+
+    // Expands with the keyboard (Enter, Space) and the mouse; the lines are the individual entries, newest first.
+    const group = page.locator('[data-testid=activity-group]').first();
+    const toggle = group.locator('[data-testid=activity-group-toggle]');
+    const folded = group.locator('[data-testid=activity-group-entry]');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    await toggle.focus().then(() => page.keyboard.press('Enter'));
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    await folded.first().waitFor();
+    assert.equal(await folded.count(), 50);
+    assert.match((await folded.first().textContent()) ?? '', /^\d\d:\d\d:\d\dUploaded scans\/scan-199\.pdf \(1\.0\u00a0MB\) — AES256\.$/);
+    await page.locator('[data-testid=activity]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${shots}/status-activity-light.png` });
+    await page.keyboard.press('Space');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    await folded.first().waitFor({ state: 'hidden' });
+    await toggle.click().then(() => folded.first().waitFor());
+    await toggle.click().then(() => folded.first().waitFor({ state: 'hidden' }));
+
+    // Older pages fold too: the sync's first 2,000 uploads (one refused) read as two lines around the error.
+    const error = page.locator('[data-testid=activity-entry]', { hasText: 'Could not upload album-0012/IMG_001234.jpg: access denied.' });
+    const older = page.locator('[data-testid=activity-more]');
+    for (let pageNumber = 0; pageNumber < 80 && (await older.isVisible()); pageNumber += 1) {
+      await Promise.all([page.waitForResponse(/listActivity/), older.click()]);
+    }
+    assert.equal(await older.isVisible(), false, 'all pages loaded');
+    await error.waitFor();
+    await waitText('[data-testid=activity-group-toggle]', /^▸Uploaded 765 files \([\d.]+ GB\) to photos-1250000000\/laptop\/ — SSE-COS AES256$/);
+    await waitText('[data-testid=activity-group-toggle]', /^▸Uploaded 1,233 files \([\d.]+ GB\) to photos-1250000000\/laptop\/ — SSE-COS AES256$/);
+    const all = await lines.allTextContents();
+    assert.ok(all.length < 40, `${all.length} lines for the activity of 2,000 uploads`);
+    assert.equal(all.filter((text) => /Uploaded album-/.test(text)).length, 0, 'no upload of the sync is left on its own line');
+  });
+
   test('the file list scrolls to the end of 100,000 rows with only a few rows in the DOM', async () => {
     await waitText('[data-testid=file-summary]', '100,000 files');
     const viewport = page.locator('[data-testid=file-list]');
@@ -89,7 +143,7 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     await waitText('[data-testid=encryption-badge]', 'Not encrypted');
     await page.locator('[data-testid=file-state-filter]').selectOption('');
     await page.locator('[data-testid=file-search]').fill('IMG_050001');
-    await waitText('[data-testid=file-summary]', '1 file match');
+    await waitText('[data-testid=file-summary]', '1 file matches');
     assert.equal(called('listFiles').at(-1)?.args[0] && (called('listFiles').at(-1)!.args[0] as { search?: string }).search, 'IMG_050001');
     await page.locator('[data-testid=file-search]').fill('');
     await waitText('[data-testid=file-summary]', '100,000 files');
@@ -147,6 +201,35 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  test('an offline folder names the endpoint it cannot reach, counts down to the next try, and "Try now" resumes it', async () => {
+    const documents = '[data-testid=folder-documents]';
+    service.setFolderStatus('documents', { kind: 'offline', since: Date.now() - 120_000, nextProbeAt: Date.now() + 42_500 });
+    await waitText(`${documents} [data-testid=folder-state]`, 'Offline');
+    await waitText(`${documents} [data-testid=folder-status-text]`, /^Offline since 2 min ago · trying again in 4[0-2] s$/);
+    await waitText(`${documents} .folder-problem`, 'Cannot reach bucket documents on the bundled engine at http://127.0.0.1:9100 (account “Bundled engine”).');
+    const seconds = async (): Promise<number> => Number(/in (\d+) s$/.exec((await page.locator(`${documents} [data-testid=folder-next-try]`).textContent()) ?? '')?.[1]);
+    const first = await seconds();
+    await page.waitForTimeout(2100);
+    const later = await seconds();
+    assert.ok(later < first && later >= first - 3, `the countdown ticks: ${first} s, then ${later} s`);
+    const tryNow = page.locator(`${documents} [data-testid=folder-try-now]`);
+    assert.match((await tryNow.getAttribute('class')) ?? '', /\bprimary\b/);
+    assert.equal(await page.locator(`${documents} [data-testid=folder-pause]`).textContent(), 'Pause', 'Pause stays available');
+    await page.screenshot({ path: `${shots}/status-offline-light.png` });
+    const resumes = called('resumeFolder').length;
+    await tryNow.click();
+    await waitText(`${documents} [data-testid=folder-state]`, 'Up to date');
+    assert.deepEqual(called('resumeFolder').slice(resumes).map((call) => call.args), [['documents']]);
+    await tryNow.waitFor({ state: 'hidden' });
+
+    service.setFolderStatus('photos', { kind: 'offline', since: Date.now(), nextProbeAt: Date.now() + 3 * 60_000 + 5000 });
+    await waitText(`${folder} [data-testid=folder-status-text]`, /^Offline since just now · trying again in 3 min [4-5] s$/);
+    await waitText(`${folder} .folder-problem`, 'Cannot reach bucket photos-1250000000 on Tencent Cloud COS at https://photos-1250000000.cos.ap-guangzhou.myqcloud.com (account “Tencent COS”).');
+    await page.locator(`${folder} [data-testid=folder-try-now]`).click();
+    await waitText(`${folder} [data-testid=folder-state]`, 'Up to date');
+    assert.deepEqual(called('resumeFolder').at(-1)?.args, ['photos']);
+  });
+
   test('folder errors show their fix hint; pending deletions ask for confirmation', async () => {
     const documents = '[data-testid=folder-documents]';
     service.setFolderStatus('documents', { kind: 'error', code: 'InvalidAccessKeyId', message: 'The SecretId was not accepted.', hint: 'Check the key pair under Settings.' });
@@ -154,7 +237,10 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     await waitText(`${documents} .folder-problem`, 'How to fix: Check the key pair under Settings.');
     await waitText('[data-testid=errors]', 'InvalidAccessKeyId: The SecretId was not accepted.');
     await waitText('[data-testid=overall]', 'A folder needs your attention');
+    assert.ok(await page.locator(`${documents} [data-testid=folder-try-now]`).isVisible(), 'an error card offers Try now');
     await page.screenshot({ path: `${shots}/status-error-light.png` });
+    service.setFolderStatus('documents', { kind: 'confirm-deletes', count: 1 });
+    await waitText(`${documents} [data-testid=folder-status-text]`, '1 file was deleted here. Delete it from the bucket too?');
     service.setFolderStatus('documents', { kind: 'confirm-deletes', count: 12 });
     await waitText(`${documents} [data-testid=folder-status-text]`, '12 files were deleted here');
     await page.locator(`${documents} [data-testid=folder-delete-keep]`).click();
@@ -180,11 +266,24 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     await waitText('[data-testid=upload-status]', 'No files chosen');
     assert.equal(await page.locator('[data-testid=upload-bucket]').inputValue(), 'photos-1250000000');
     const size = 3 * 1024 * 1024;
+    await page.locator('[data-testid=file-input]').setInputFiles([{ name: 'one.txt', mimeType: 'text/plain', buffer: Buffer.alloc(1500, 3) }]);
+    await waitText('[data-testid=upload-status]', '1 file, 1.5 KB ready to upload.');
+    await page.locator('[data-testid=upload-clear]').click();
+    await waitText('[data-testid=upload-status]', 'No files chosen');
     await page.locator('[data-testid=file-input]').setInputFiles([
       { name: 'quarterly-report.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(size, 1) },
       { name: 'team-photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(size / 2, 2) },
     ]);
-    await waitText('[data-testid=upload-status]', '2 file(s)');
+    await waitText('[data-testid=upload-status]', /^2 files, [\d.]+ MB ready to upload\.$/);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const startButton = page.locator('[data-testid=upload-start]');
+    const looks = () => startButton.evaluate((button) => {
+      const style = getComputedStyle(button);
+      return `${style.backgroundColor} ${style.color} ${style.borderStyle}`;
+    });
+    const enabledDark = await looks();
+    await page.screenshot({ path: `${shots}/upload-ready-dark.png` });
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.locator('[data-testid=upload-prefix]').fill('shared/2026');
     await page.locator('[data-testid=upload-sse]').selectOption('AES256');
     await page.locator('[data-testid=upload-start]').click();
@@ -193,14 +292,19 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     await page.locator('[data-testid=upload-result]').nth(1).waitFor({ timeout: 20_000 });
     const results = await page.locator('[data-testid=upload-result]').allTextContents();
     assert.deepEqual(results, ['Encrypted · SSE-COS AES256 · confirmed by server', 'Encrypted · SSE-COS AES256 · confirmed by server']);
-    await waitText('[data-testid=upload-status]', 'All 2 file(s) uploaded');
+    await waitText('[data-testid=upload-status]', 'All 2 files uploaded.');
     const request = called('startUpload').at(-1)!.args[0] as { files: unknown[]; prefix: string; sse: string };
     assert.deepEqual(request.files, [{ name: 'quarterly-report.pdf', size }, { name: 'team-photo.jpg', size: size / 2 }]);
     assert.equal(request.prefix, 'shared/2026');
     assert.equal(called('receiveUploadBody').length, 2);
     await page.screenshot({ path: `${shots}/upload-light.png` });
     await page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(await startButton.isDisabled(), true);
+    const disabledDark = await looks();
+    assert.notEqual(disabledDark, enabledDark, 'a disabled Upload button looks different from an enabled one in dark mode');
+    assert.match(disabledDark, /dashed$/);
     await page.screenshot({ path: `${shots}/upload-dark.png` });
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   test('no console errors, CSP violations or page errors happened', () => {

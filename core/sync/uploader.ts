@@ -88,11 +88,15 @@ export async function uploadOne(context: ExecutionContext, file: LocalFile, repl
     await context.bandwidth?.settle(signal);
     let sent = 0;
     let percent = 0;
+    let sessionStarted = false;
     const result = await store.uploadFile(key, absolute, {
       size: file.size,
       ...(resume ? { resume } : {}),
       signal,
-      onSession: (session) => saveUploadSession(journal, folderId, file.path, session, stamp),
+      onSession: (session) => {
+        sessionStarted = true;
+        saveUploadSession(journal, folderId, file.path, session, stamp);
+      },
       onPart: async (part) => {
         saveUploadPart(journal, folderId, file.path, part);
         await context.bandwidth?.settle(signal);
@@ -116,10 +120,13 @@ export async function uploadOne(context: ExecutionContext, file: LocalFile, repl
       failFile(context, file.path, new CosSyncError('Crc64Mismatch', `The server's CRC-64 (${result.crc64}) differs from the local file's (${file.crc64}).`, { retry: 'retry' }));
       return 'failed';
     }
-    journal.markRemote(folderId, file.path, 'synced', stamp, { crc64: result.crc64, etag: result.etag, encryption: result.encryption, uploaded: true });
-    deleteUploadSession(journal, folderId, file.path);
-    context.emitFile({ folderId, path: file.path, state: 'synced', encryption: result.encryption });
-    recordActivity(context, { path: file.path, action: 'uploaded', bytes: file.size, detail: result.encryption.algorithm });
+    // One journal transaction per finished file: it is written for every small file, so its cost is the sync's.
+    journal.transaction(() => {
+      journal.markRemote(folderId, file.path, 'synced', stamp, { crc64: result.crc64, etag: result.etag, encryption: result.encryption, uploaded: true });
+      if (stored || sessionStarted) deleteUploadSession(journal, folderId, file.path);
+      context.emitFile({ folderId, path: file.path, state: 'synced', encryption: result.encryption });
+      recordActivity(context, { path: file.path, action: 'uploaded', bytes: file.size, detail: result.encryption.algorithm });
+    });
     if (replaces && replaces.crc64 !== file.crc64) {
       recordActivity(context, { path: file.path, action: 'overwrote-different', detail: `replaced a remote object that differed (etag ${replaces.etag}${replaces.crc64 ? `, crc64 ${replaces.crc64}` : ''})` });
     }

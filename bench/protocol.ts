@@ -1,8 +1,9 @@
-/** `npm run bench`: CRC-64 vs MD5 / SHA-1 / AES-256-GCM throughput on one buffer, and COS signing ops/s. */
+/** `npm run bench`: CRC-64 vs MD5 / SHA-1 / AES-256-GCM throughput on one buffer, COS signing ops/s, client upload ceiling. */
 import { createCipheriv, createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { crc64, crc64Implementation } from '../core/protocol/crc64.ts';
 import { createJsCrc64Kernel } from '../core/protocol/crc64Js.ts';
 import { printTable, type Cell } from './table.ts';
+import { measureUploadCeiling } from './upload.ts';
 
 /** Shared by every section: the data buffer and the run settings. Override the size with BENCH_MIB=64. */
 interface BenchContext {
@@ -137,11 +138,19 @@ const signing: Section = async ({ runs, notes }) => {
   return [{ name: 'COS request signing (signCos, 4 headers + 2 query)', opsPerSecond }];
 };
 
-/**
- * The sections of this bench, run in order into one table. To add a row (e.g. the client upload ceiling), write a
- * `Section` above and append it here.
- */
-const sections: Section[] = [checksumsAndCiphers, signing];
+/** The client's own ceiling: uploadFile of a 1 GiB file (BENCH_UPLOAD_MIB) to a discarding server on loopback. */
+const uploadCeiling: Section = async () => {
+  const uploadMebibytes = Number(process.env.BENCH_UPLOAD_MIB ?? 1024);
+  const measurements = await measureUploadCeiling(uploadMebibytes * 1024 * 1024);
+  return measurements.map((measurement) => ({
+    name: `CosClient.uploadFile ${uploadMebibytes} MiB, ${measurement.mode}${measurement.partSize ? ` ${measurement.partSize / 1024 / 1024} MiB × ${measurement.concurrency}` : ''}`,
+    mbPerSecond: measurement.bytes / 1e6 / measurement.seconds,
+    note: 'loopback, SSE echo + CRC-64 checked',
+  }));
+};
+
+/** The sections of this bench, run in order into one table. */
+const sections: Section[] = [checksumsAndCiphers, signing, uploadCeiling];
 
 const mebibytes = Number(process.env.BENCH_MIB ?? 256);
 const context: BenchContext = { data: Buffer.allocUnsafe(mebibytes * 1024 * 1024), runs: Number(process.env.BENCH_RUNS ?? 5), notes: [] };

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { CosClient } from '../core/cos/cosClient.ts';
 import { Crc64Hasher, crc64Combine } from '../core/protocol/crc64.ts';
@@ -62,19 +63,29 @@ async function writeRandomFile(file: string, size: number): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
+/** One measured upload: mode, part size, concurrency and throughput. */
+export interface UploadMeasurement {
+  mode: string;
+  partSize: number | undefined;
+  concurrency: number;
+  seconds: number;
+  bytes: number;
+}
+
+/** Uploads a random file of `size` bytes to a discarding server in a worker thread, once per mode. */
+export async function measureUploadCeiling(size = SIZE): Promise<UploadMeasurement[]> {
   const worker = new Worker(new URL(import.meta.url));
   const port = await new Promise<number>((resolve) => worker.once('message', resolve));
   const dir = await mkdtemp(path.join(tmpdir(), 'cos-sync-bench-'));
   const file = path.join(dir, 'upload.bin');
   try {
-    await writeRandomFile(file, SIZE);
+    await writeRandomFile(file, size);
     const cases = [
-      { mode: 'single PUT (streamed)', multipartThreshold: SIZE + 1, partSize: undefined, concurrency: 1 },
+      { mode: 'single PUT (streamed)', multipartThreshold: size + 1, partSize: undefined, concurrency: 1 },
       { mode: 'multipart', multipartThreshold: 16 * MiB, partSize: 8 * MiB, concurrency: 4 },
       { mode: 'multipart', multipartThreshold: 16 * MiB, partSize: 16 * MiB, concurrency: 8 },
     ];
-    const rows: (string | number)[][] = [];
+    const measurements: UploadMeasurement[] = [];
     for (const testCase of cases) {
       const client = new CosClient({ credentials: { secretId: 'AKIDBENCH', secretKey: 'bench' }, region: 'ap-guangzhou', endpoint: `http://127.0.0.1:${port}`, maxConnections: 16 });
       try {
@@ -82,17 +93,20 @@ async function main(): Promise<void> {
         const result = await client.uploadFile('bench-1250000000', 'bench.bin', file, testCase);
         const seconds = (performance.now() - started) / 1000;
         if (!result.crc64Verified) throw new Error('the CRC-64 was not verified');
-        rows.push([testCase.mode, testCase.partSize ? `${testCase.partSize / MiB} MiB` : '–', testCase.concurrency, (SIZE / MiB).toFixed(0), seconds.toFixed(2), (SIZE / MiB / seconds).toFixed(0)]);
+        measurements.push({ mode: testCase.mode, partSize: testCase.partSize, concurrency: testCase.concurrency, seconds, bytes: size });
       } finally {
         await client.close();
       }
     }
-    printTable(`uploadFile over loopback to a discarding server (${SIZE / MiB} MiB file, SSE echo + CRC-64 checked)`, ['mode', 'part size', 'concurrency', 'MiB', 'seconds', 'MiB/s'], rows);
+    return measurements;
   } finally {
     await rm(dir, { recursive: true, force: true });
     await worker.terminate();
   }
 }
 
-if (isMainThread) await main();
-else serve();
+if (!isMainThread) serve();
+else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = (await measureUploadCeiling()).map((m) => [m.mode, m.partSize ? `${m.partSize / MiB} MiB` : '–', m.concurrency, (m.bytes / MiB).toFixed(0), m.seconds.toFixed(2), (m.bytes / MiB / m.seconds).toFixed(0)]);
+  printTable(`uploadFile over loopback to a discarding server (${SIZE / MiB} MiB file, SSE echo + CRC-64 checked)`, ['mode', 'part size', 'concurrency', 'MiB', 'seconds', 'MiB/s'], rows);
+}

@@ -1,5 +1,5 @@
 /** Electron composition root: single instance, service, IPC, windows, tray, notifications. Kept short on purpose. */
-import { app, dialog, ipcMain, BrowserWindow, Notification, safeStorage } from 'electron';
+import { app, dialog, ipcMain, BrowserWindow, Notification, safeStorage, session } from 'electron';
 import Store from 'electron-store';
 import path from 'node:path';
 import { createAppService, settingsSchema, type AppService } from '../../core/index.ts';
@@ -16,6 +16,9 @@ let service: AppService | undefined;
 let quitting = false;
 
 async function start(): Promise<void> {
+  // The UI needs no camera, notifications-from-pages, geolocation or the like: refuse every permission request.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
   const store = new Store<Record<string, unknown>>({ name: 'settings', schema: settingsSchema });
   service = await createAppService({
     dataDir: app.getPath('userData'),

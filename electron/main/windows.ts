@@ -2,6 +2,7 @@
 import { BrowserWindow, shell, type WebContents } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { secureWebPreferences } from './webPreferences.ts';
 
 /** Which page a window shows. */
 export type WindowKind = 'status' | 'upload';
@@ -51,15 +52,7 @@ export function showWindow(kind: WindowKind, paths: WindowPaths, open: Map<Windo
     title: page.title,
     show: false,
     backgroundColor: '#00000000',
-    webPreferences: {
-      preload: paths.preloadFile,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      spellcheck: false,
-    },
+    webPreferences: secureWebPreferences(paths.preloadFile),
   });
   lockDown(window.webContents, paths, open);
   window.once('ready-to-show', () => window.show());

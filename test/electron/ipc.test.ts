@@ -6,6 +6,8 @@ import { apiMethods } from '../../core/app/apiMethods.ts';
 import { registerIpc, type IpcEventLike, type IpcSender } from '../../electron/main/ipc.ts';
 import { createBridge, fromIpcError } from '../../electron/preload/bridge.ts';
 import { eventChannel, invokeChannel, subscribeChannel } from '../../electron/main/channels.ts';
+import { secureWebPreferences } from '../../electron/main/webPreferences.ts';
+import { notificationFor } from '../../electron/main/notifications.ts';
 
 type Handler = (event: IpcEventLike, ...args: unknown[]) => unknown;
 
@@ -128,5 +130,21 @@ describe('Electron IPC and preload bridge', () => {
     assert.equal(received.length, 2);
     assert.equal(typeof subscribeChannel, 'string');
     assert.equal(typeof eventChannel, 'string');
+  });
+
+  it('windows are created isolated, sandboxed and without Node', () => {
+    const preferences = secureWebPreferences('/app/preload.cjs');
+    assert.equal(preferences.contextIsolation, true);
+    assert.equal(preferences.sandbox, true);
+    assert.equal(preferences.nodeIntegration, false);
+    assert.equal(preferences.webviewTag, false);
+    assert.equal(preferences.preload, '/app/preload.cjs');
+  });
+
+  it('notifies folder errors and finished manual uploads only', () => {
+    assert.deepEqual(notificationFor({ type: 'folder-status', folderId: 'f', status: { kind: 'error', code: 'AccessDenied', message: 'Access was denied.', hint: 'Check the key.' } }), { title: 'COS Sync needs attention', body: 'Access was denied. Check the key.' });
+    assert.equal(notificationFor({ type: 'folder-status', folderId: 'f', status: { kind: 'idle', lastSyncedAt: null } }), null);
+    assert.equal(notificationFor({ type: 'upload-finished', uploadId: 'u', results: [], remaining: 2 }), null);
+    assert.match(notificationFor({ type: 'upload-finished', uploadId: 'u', results: [{ index: 0, key: 'k', ok: false, code: 'X', message: 'no' }], remaining: 0 })!.title, /errors/);
   });
 });

@@ -220,6 +220,8 @@ export interface GeneralSettings {
   excludes: string[];
   /** Mirror-mode deletions above this count wait for confirmation. */
   deleteConfirmThreshold: number;
+  /** Desktop app only: start COS Sync (in the tray) when the user logs in. */
+  startAtLogin: boolean;
 }
 
 /** Everything the settings screen shows. */

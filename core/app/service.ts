@@ -148,6 +148,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     prefix: folder.prefix,
     deletePolicy: folder.deletePolicy,
     concurrency: settings.general.concurrency,
+    excludes: settings.general.excludes,
     maxDeleteFiles: settings.general.deleteConfirmThreshold,
     paused: folder.paused,
     ...options.folderDefaults,
@@ -291,9 +292,12 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
       await clients.refresh(settings.profiles);
       if (patch.general?.bandwidthLimit !== undefined) manager.setBandwidthLimit(patch.general.bandwidthLimit ?? 0);
       const changedProfiles = new Set((patch.upsertProfiles ?? []).flatMap((profile) => (profile.id ? [profile.id] : [])));
+      // Options every loop was built with: changing them restarts the loops (the journal keeps their state).
+      const loopOptionsChanged = JSON.stringify([before.general.excludes, before.general.concurrency, before.general.deleteConfirmThreshold]) !== JSON.stringify([settings.general.excludes, settings.general.concurrency, settings.general.deleteConfirmThreshold]);
       for (const folder of settings.folders) {
         const stillThere = settings.profiles.some((profile) => profile.id === folder.profileId);
-        if (changedProfiles.has(folder.profileId) && stillThere && before.profiles.some((profile) => profile.id === folder.profileId)) await restartFolder(folder);
+        const profileChanged = changedProfiles.has(folder.profileId) && stillThere && before.profiles.some((profile) => profile.id === folder.profileId);
+        if (profileChanged || loopOptionsChanged) await restartFolder(folder);
       }
       snapshots.changed();
       return settingsView(settings, secrets, engine?.handle?.endpoint ?? null);

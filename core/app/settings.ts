@@ -24,7 +24,6 @@ export interface StoredSettings {
   defaultProfileId: string | null;
   folders: StoredFolder[];
   general: GeneralSettings;
-  startAtLogin: boolean;
   /** True once the zero-setup first run (engine profile + default folder) has been done. */
   initialized: boolean;
 }
@@ -49,7 +48,7 @@ export const secretKeyName = (profileId: string): string => `profile.${profileId
 export const engineBucket = 'local-1250000000';
 
 /** Default general settings. */
-export const defaultGeneral: GeneralSettings = { concurrency: 4, bandwidthLimit: null, excludes: [], deleteConfirmThreshold: 100 };
+export const defaultGeneral: GeneralSettings = { concurrency: 4, bandwidthLimit: null, excludes: [], deleteConfirmThreshold: 100, startAtLogin: false };
 
 /** JSON schema of {@link StoredSettings} (electron-store and conf validate with it). */
 export const settingsSchema = {
@@ -64,9 +63,9 @@ export const settingsSchema = {
       bandwidthLimit: { type: ['integer', 'null'], minimum: 1 },
       excludes: { type: 'array', items: { type: 'string' } },
       deleteConfirmThreshold: { type: 'integer', minimum: 0 },
+      startAtLogin: { type: 'boolean' },
     },
   },
-  startAtLogin: { type: 'boolean', default: false },
   initialized: { type: 'boolean', default: false },
   secrets: { type: 'object', default: {} },
 } as const;
@@ -78,7 +77,6 @@ export function normaliseSettings(stored: Partial<StoredSettings>): StoredSettin
     defaultProfileId: stored.defaultProfileId ?? null,
     folders: stored.folders ?? [],
     general: { ...defaultGeneral, ...stored.general },
-    startAtLogin: stored.startAtLogin ?? false,
     initialized: stored.initialized ?? false,
   };
 }

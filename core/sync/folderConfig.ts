@@ -24,6 +24,8 @@ export interface FolderConfig {
   maxDeleteFiles?: number;
   /** Mirror/backup: ask above this share (0–100) of the folder's files. Default 50. */
   maxDeletePercent?: number;
+  /** Gitignore-style patterns excluded in addition to the defaults and the folder's `.cosignore`. Default none. */
+  excludes?: string[];
   /** Files in flight at once. Default 4. */
   concurrency?: number;
   /** Watch for changes (default true); false means periodic rescans only. */
@@ -58,6 +60,7 @@ export function resolveFolderConfig(config: FolderConfig): ResolvedFolderConfig 
     deletePolicy: 'keep',
     maxDeleteFiles: 100,
     maxDeletePercent: 50,
+    excludes: [],
     concurrency: 4,
     watch: true,
     debounceMs: 300,

@@ -93,6 +93,7 @@ export class FolderLoop {
     this.#watch = new FolderWatch({
       root: this.config.localPath,
       createWatcher: this.config.watch ? options.createWatcher : undefined,
+      excludes: this.config.excludes,
       debounceMs: this.config.debounceMs,
       floodThreshold: this.config.floodThreshold,
       ...(options.hotFileDelayMs === undefined ? {} : { hotFileDelayMs: options.hotFileDelayMs }),

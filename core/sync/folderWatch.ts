@@ -13,6 +13,8 @@ export interface FolderWatchOptions {
   root: string;
   /** Watcher backend; undefined means rescans only. */
   createWatcher: WatcherFactory | undefined;
+  /** Gitignore-style patterns excluded in addition to the defaults and `.cosignore`. */
+  excludes?: readonly string[];
   debounceMs: number;
   floodThreshold: number;
   hotFileDelayMs?: number;
@@ -78,7 +80,7 @@ export class FolderWatch {
   /** Re-reads `.cosignore`; when it changed, restarts the watcher so newly un-ignored directories are watched. */
   async reloadRules(): Promise<void> {
     const previous = this.#rules.userText;
-    const { rules, error } = await IgnoreRules.load(this.#options.root);
+    const { rules, error } = await IgnoreRules.load(this.#options.root, this.#options.excludes);
     this.#rules = rules;
     if (error) this.#options.onRulesError(error);
     if (rules.userText !== previous && this.#watcher) {

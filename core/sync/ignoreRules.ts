@@ -25,18 +25,19 @@ export class IgnoreRules {
   /** The `.cosignore` text the rules were built from ('' when absent). */
   readonly userText: string;
 
-  constructor(userText = '') {
+  /** `extra` are app-wide patterns (the settings' excludes), applied after the defaults and before `.cosignore`. */
+  constructor(userText = '', extra: readonly string[] = []) {
     this.userText = userText;
-    this.#matcher = ignore({ allowRelativePaths: false }).add([...DEFAULT_IGNORE_PATTERNS]).add(userText);
+    this.#matcher = ignore({ allowRelativePaths: false }).add([...DEFAULT_IGNORE_PATTERNS, ...extra]).add(userText);
   }
 
   /** Reads `.cosignore` from `root` (missing file = defaults only; unreadable file = defaults, and the error is returned). */
-  static async load(root: string): Promise<{ rules: IgnoreRules; error?: unknown }> {
+  static async load(root: string, extra: readonly string[] = []): Promise<{ rules: IgnoreRules; error?: unknown }> {
     try {
-      return { rules: new IgnoreRules(await readFile(path.join(root, IGNORE_FILE), 'utf8')) };
+      return { rules: new IgnoreRules(await readFile(path.join(root, IGNORE_FILE), 'utf8'), extra) };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { rules: new IgnoreRules() };
-      return { rules: new IgnoreRules(), error };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { rules: new IgnoreRules('', extra) };
+      return { rules: new IgnoreRules('', extra), error };
     }
   }
 

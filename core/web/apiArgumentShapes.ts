@@ -26,6 +26,7 @@ const generalPatch = object({
   bandwidthLimit: optional(nullable(integer(1))),
   excludes: optional(list(text(1024, 1), 1000)),
   deleteConfirmThreshold: optional(integer(0)),
+  startAtLogin: optional(boolean),
 });
 
 /**

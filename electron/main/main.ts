@@ -49,7 +49,15 @@ async function start(): Promise<void> {
     const notice = notificationFor(event);
     if (notice && Notification.isSupported()) new Notification(notice).show();
   });
-  app.setLoginItemSettings({ openAtLogin: store.get('startAtLogin') === true });
+  // Start at login follows the setting; a changed setting arrives with the next snapshot.
+  let openAtLogin: boolean | undefined;
+  const applyLoginItem = async (): Promise<void> => {
+    const wanted = (await running.getSettings()).general.startAtLogin;
+    if (wanted !== openAtLogin) app.setLoginItemSettings({ openAtLogin: (openAtLogin = wanted) });
+  };
+  running.on((event) => {
+    if (event.type === 'snapshot-changed') void applyLoginItem();
+  });
   showWindow('status', paths, windows);
 }
 

@@ -37,7 +37,7 @@ const onSettings = (settings: Parameters<typeof profiles.render>[0]): void => {
   folders.setProfiles(settings);
 };
 const profiles = createSettingsView(bridge, (settings) => onSettings(settings));
-const general = createGeneralView(bridge, (settings) => onSettings(settings));
+const general = createGeneralView(bridge, (settings) => onSettings(settings), bridge.kind === 'desktop');
 byId('column-main').append(folders.element, files.element);
 byId('column-side').append(chart.element, engine.element, activity.element);
 byId('panel-settings').append(profiles.element, general.element);

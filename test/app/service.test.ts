@@ -157,6 +157,20 @@ describe('app service', () => {
     assert.ok([...secrets.values.values()].includes('super-secret-key'));
   });
 
+  it('exclude patterns from the settings apply to every folder', async () => {
+    const folderId = (await service.getSnapshot()).folders[0]!.id;
+    const saved = await service.updateSettings({ general: { excludes: ['*.log', 'cache/'] } });
+    assert.deepEqual(saved.general.excludes, ['*.log', 'cache/']);
+    await writeFile(path.join(folder, 'debug.log'), 'noise');
+    await mkdir(path.join(folder, 'cache'));
+    await writeFile(path.join(folder, 'cache', 'blob.bin'), 'cached');
+    await writeFile(path.join(folder, 'kept.txt'), 'kept');
+    await waitFor('kept.txt synced', async () => ((await rowsOf(folderId)).find((row) => row.path === 'kept.txt')?.status.state === 'synced' ? true : undefined));
+    const paths = (await rowsOf(folderId)).map((row) => row.path);
+    assert.ok(!paths.includes('debug.log') && !paths.includes('cache/blob.bin'), paths.join(', '));
+    await service.updateSettings({ general: { excludes: [] } });
+  });
+
   it('adding a folder validates the path and overlapping folders', async () => {
     await assert.rejects(service.addFolder({ localPath: path.join(root, 'missing') }), /is not a folder/);
     await assert.rejects(service.addFolder({ localPath: path.join(folder, 'photos') }), /overlaps/);

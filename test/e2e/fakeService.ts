@@ -75,7 +75,7 @@ export function createFakeService(options: FakeServiceOptions = {}): FakeService
       { kind: 'cos', id: 'tencent', name: 'Tencent COS', secretId: 'AKIDexampleexampleexample', hasSecretKey: true, region: 'ap-guangzhou', bucket: 'photos-1250000000', endpoint: null },
     ],
     defaultProfileId: 'tencent',
-    general: { concurrency: 4, bandwidthLimit: null, excludes: ['*.tmp', '.DS_Store'], deleteConfirmThreshold: 100 },
+    general: { concurrency: 4, bandwidthLimit: null, excludes: ['*.tmp', '.DS_Store'], deleteConfirmThreshold: 100, startAtLogin: false },
   };
   const engine: EngineStatus = { state: 'running', endpoint: 'http://127.0.0.1:9100', activeKeyVersion: 1, keys: [{ version: 1, createdAt: start - 86_400_000 * 30, objects: 240, active: true }], objects: 240, bytes: 0, rotation: null };
   engine.bytes = files.get('documents')!.reduce((sum, row) => sum + row.size, 0);

@@ -54,4 +54,11 @@ describe('IgnoreRules', () => {
     assert.equal(error, undefined);
     assert.equal(rules.ignores('secret', true), true);
   });
+  test('app-wide excludes apply next to the defaults, and .cosignore can re-include', () => {
+    const rules = new IgnoreRules('!keep.log\n', ['*.log', 'cache/']);
+    assert.equal(rules.ignores('debug.log', false), true);
+    assert.equal(rules.ignores('cache', true), true);
+    assert.equal(rules.ignores('keep.log', false), false);
+    assert.equal(rules.ignores('.DS_Store', false), true);
+  });
 });

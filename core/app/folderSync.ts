@@ -8,6 +8,7 @@ import type { SseRequest } from '../protocol/serverSideEncryption.ts';
 import type { DeletePolicy } from '../sync/folderConfig.ts';
 import { SyncManager } from '../sync/syncManager.ts';
 import { createChokidarWatcher } from '../sync/watcherChokidar.ts';
+import { nativeWatcherFactory } from '../sync/watcherNative.ts';
 import { createCosRemoteStore } from './cosRemoteStore.ts';
 
 /** Options of {@link startFolderSync}. */
@@ -52,7 +53,7 @@ export async function startFolderSync(options: FolderSyncOptions): Promise<Folde
   const manager = new SyncManager({
     journalPath: options.journalPath,
     crc64File: async (file, signal) => String(await crc64File(file, signal)),
-    ...(options.watch ? { createWatcher: createChokidarWatcher } : {}),
+    ...(options.watch ? { createWatcher: createChokidarWatcher, fallbackWatcher: nativeWatcherFactory() } : {}),
     bandwidthLimit: options.bandwidthLimit ?? 0,
     createRemoteStore: (folder) => createCosRemoteStore({ client: () => client, bucket: folder.bucket, sse: options.sse }),
   });

@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../common/logger.ts';
 import { crc64File } from '../protocol/crc64.ts';
 import { SyncManager } from '../sync/syncManager.ts';
 import { createChokidarWatcher } from '../sync/watcherChokidar.ts';
+import { nativeWatcherFactory } from '../sync/watcherNative.ts';
 import { MARKER_FILE, type FolderConfig } from '../sync/folderConfig.ts';
 import { addActivity, listActivity, listFiles } from '../sync/journalQueries.ts';
 import { retryAllErrors } from '../sync/journalErrors.ts';
@@ -111,6 +112,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     journalPath: path.join(options.dataDir, 'journal.sqlite'),
     crc64File: async (file, signal) => String(await crc64File(file, signal)),
     createWatcher: createChokidarWatcher,
+    fallbackWatcher: nativeWatcherFactory(),
     bandwidthLimit: settings.general.bandwidthLimit ?? 0,
     createRemoteStore: (folder) => createCosRemoteStore({ client: () => clients.client(folder.profile), bucket: folder.bucket, sse: { mode: 'AES256' } }),
     ...(options.loopOptions ? { loopOptions: options.loopOptions } : {}),

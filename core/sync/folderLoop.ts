@@ -26,6 +26,8 @@ export interface FolderLoopOptions {
   crc64File: Crc64File;
   /** Watcher backend; omit (or config.watch false) for rescans only. */
   createWatcher?: WatcherFactory;
+  /** Watcher backend used when `createWatcher` runs out of system watches. */
+  fallbackWatcher?: WatcherFactory;
   emit: SyncEmit;
   clock?: Clock;
   timers?: Timers;
@@ -93,6 +95,7 @@ export class FolderLoop {
     this.#watch = new FolderWatch({
       root: this.config.localPath,
       createWatcher: this.config.watch ? options.createWatcher : undefined,
+      fallbackWatcher: this.config.watch ? options.fallbackWatcher : undefined,
       excludes: this.config.excludes,
       debounceMs: this.config.debounceMs,
       floodThreshold: this.config.floodThreshold,

@@ -13,6 +13,8 @@ export interface FolderWatchOptions {
   root: string;
   /** Watcher backend; undefined means rescans only. */
   createWatcher: WatcherFactory | undefined;
+  /** Backend to switch to when the first one hits the system's watch limit (e.g. one watch per directory). */
+  fallbackWatcher?: WatcherFactory | undefined;
   /** Gitignore-style patterns excluded in addition to the defaults and `.cosignore`. */
   excludes?: readonly string[];
   debounceMs: number;
@@ -38,6 +40,7 @@ export class FolderWatch {
   #rules = new IgnoreRules();
   #watcher: Watcher | undefined;
   #unreliable = false;
+  #usingFallback = false;
   #closed = false;
 
   constructor(options: FolderWatchOptions) {
@@ -106,7 +109,7 @@ export class FolderWatch {
   }
 
   async #startWatcher(): Promise<void> {
-    const factory = this.#options.createWatcher;
+    const factory = this.#usingFallback ? this.#options.fallbackWatcher : this.#options.createWatcher;
     if (!factory || this.#unreliable || this.#closed) return;
     const watcher = factory({ root: this.#options.root, isIgnored: (relative, isDirectory) => this.#rules.ignores(relative, isDirectory ?? false) });
     watcher.on((event) => {
@@ -126,10 +129,18 @@ export class FolderWatch {
 
   async #failed(error: unknown): Promise<void> {
     if (this.#unreliable || this.#closed) return;
-    this.#unreliable = true;
     const watcher = this.#watcher;
     this.#watcher = undefined;
     await watcher?.close();
+    if (isWatchLimitError(error) && this.#options.fallbackWatcher && !this.#usingFallback) {
+      // Out of watches (chokidar needs one per file): the lighter backend needs one per directory. Events may have
+      // been missed while switching, so the folder is rescanned once.
+      this.#usingFallback = true;
+      this.#aggregator.overflow('switched to the per-directory watcher');
+      await this.#startWatcher();
+      return;
+    }
+    this.#unreliable = true;
     const message = error instanceof Error ? error.message : String(error);
     this.#options.onUnreliable(isWatchLimitError(error) ? watchLimitError(error) : new CosSyncError('WatcherFailed', `The file watcher failed (${message}); changes are found by periodic rescans only.`, { retry: 'fatal', cause: error }));
   }

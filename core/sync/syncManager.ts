@@ -25,6 +25,8 @@ export interface SyncManagerOptions {
   crc64File: Crc64File;
   /** Watcher backend (core/sync/watcherChokidar.ts `createChokidarWatcher`); omit to rely on rescans. */
   createWatcher?: WatcherFactory;
+  /** Backend used when `createWatcher` hits the system's watch limit (core/sync/watcherNative.ts `nativeWatcherFactory()`). */
+  fallbackWatcher?: WatcherFactory;
   /** Upload limit shared by all folders, bytes/s; 0 = unlimited (default). */
   bandwidthLimit?: number;
   clock?: Clock;
@@ -88,6 +90,7 @@ export class SyncManager extends EventEmitter<SyncManagerEvents> {
       store: options.createRemoteStore(config),
       crc64File: options.crc64File,
       ...(options.createWatcher ? { createWatcher: options.createWatcher } : {}),
+      ...(options.fallbackWatcher ? { fallbackWatcher: options.fallbackWatcher } : {}),
       emit: (event, ...args) => void (this.emit as (name: string, ...values: unknown[]) => boolean)(event, ...args),
       clock: options.clock ?? systemClock,
       timers: options.timers ?? systemTimers,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadUploadSession } from '../../core/sync/journalSessions.ts';
 import type { WatchEvent, WatcherFactory } from '../../core/sync/watcher.ts';
+import { nativeWatcherFactory } from '../../core/sync/watcherNative.ts';
 import { createHarness, lastState, waitFor } from './syncHarness.ts';
 import { manualTimers } from './manualTimers.ts';
 
@@ -226,6 +227,26 @@ describe('FolderLoop faults', () => {
       assert.ok(h.loopErrors.length > 0);
       assert.equal(h.statuses.at(-1)?.warning?.code, 'WatcherLimit');
       assert.equal(h.store.text('backup/a.txt'), 'alpha');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('out of watches, the folder switches to the per-directory watcher and keeps seeing changes', async () => {
+    const failing: WatcherFactory = () => {
+      let listener: ((event: WatchEvent) => void) | undefined;
+      return {
+        on: (l) => void (listener = l),
+        start: async () => listener?.({ type: 'error', error: Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' }) }),
+        close: async () => {},
+      };
+    };
+    const h = await createHarness({ files: { 'a.txt': 'alpha' }, config: { watch: true, debounceMs: 50 }, manager: { createWatcher: failing, fallbackWatcher: nativeWatcherFactory() } });
+    try {
+      await h.manager.whenIdle();
+      assert.equal(h.loop.status.warning, undefined);
+      h.write('b.txt', 'bravo');
+      await waitFor(() => h.store.text('backup/b.txt') === 'bravo', 'the fallback watcher to report the new file', 15_000);
     } finally {
       await h.close();
     }

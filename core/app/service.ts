@@ -20,8 +20,9 @@ import { createFileSecretStore } from './fileSecretStore.ts';
 import { ManualUploads } from './manualUploads.ts';
 import { ProfileClients } from './profileClients.ts';
 import { createConfSettingsStore } from './confSettingsStore.ts';
-import { applySettingsPatch, engineBucket, normaliseSettings, settingsView, type SecretStore, type SettingsStore, type StoredFolder, type StoredSettings } from './settings.ts';
+import { applySettingsPatch, normaliseSettings, settingsView, type SecretStore, type SettingsStore, type StoredFolder, type StoredSettings } from './settings.ts';
 import { SnapshotBuilder } from './snapshotBuilder.ts';
+import { withFirstRunDefaults } from './firstRun.ts';
 import { activityView, fileRowView } from './statusViews.ts';
 import { testProfileLive } from './profileTest.ts';
 
@@ -73,22 +74,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     settingsStore.write(next);
   };
 
-  if (!settings.initialized) {
-    const profile = { kind: 'engine' as const, id: 'local', name: 'This computer (bundled engine)', bucket: engineBucket };
-    const folders: StoredFolder[] = [];
-    if (options.defaultFolder) {
-      await mkdir(options.defaultFolder, { recursive: true });
-      folders.push({ id: randomUUID(), localPath: path.resolve(options.defaultFolder), profileId: profile.id, bucket: engineBucket, prefix: '', deletePolicy: 'keep', paused: false });
-    }
-    save({ ...settings, profiles: [profile, ...settings.profiles], defaultProfileId: settings.defaultProfileId ?? profile.id, folders: [...settings.folders, ...folders], initialized: true });
-  }
-  for (const folder of options.folders ?? []) {
-    const localPath = path.resolve(folder);
-    if (settings.folders.some((existing) => existing.localPath === localPath)) continue;
-    const profile = settings.profiles.find((candidate) => candidate.id === settings.defaultProfileId) ?? settings.profiles[0];
-    if (!profile) throw invalid('There is no account to sync to.', 'Add a profile in the settings.');
-    save({ ...settings, folders: [...settings.folders, { id: randomUUID(), localPath, profileId: profile.id, bucket: profile.bucket, prefix: '', deletePolicy: 'keep', paused: false }] });
-  }
+  save(await withFirstRunDefaults(settings, options.defaultFolder, options.folders ?? []));
 
   const listeners = new Set<AppEventListener>();
   const emit = (event: AppEvent): void => {

@@ -105,7 +105,10 @@ export async function crc64File(path: string, signal?: AbortSignal): Promise<big
   signal?.throwIfAborted();
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
+    // Sized to the file (capped at 1 MiB): a first sync hashes many small files, and a fresh 1 MiB buffer each was
+    // most of their cost.
+    const { size } = await handle.stat();
+    const buffer = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(1, size + 1)));
     let crc = 0n;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);

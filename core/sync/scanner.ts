@@ -20,7 +20,7 @@ export interface ScanOptions {
   known: ReadonlyMap<string, JournalEntry>;
   /** Relative paths to scan (files, or directories = whole subtree); undefined scans the whole folder. */
   paths?: readonly string[];
-  /** Files hashed at once. Default 2. */
+  /** Files hashed at once (small files are latency-bound, so several in flight). Default 8. */
   crcConcurrency?: number;
   signal?: AbortSignal;
   onProgress?(done: number, total: number): void;
@@ -168,7 +168,7 @@ async function hashChanged(found: { relative: string; stats: Stats }[], options:
       options.onProgress?.(++done, total);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.crcConcurrency ?? 2) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, options.crcConcurrency ?? 8) }, worker));
 }
 
 /** True when a parent directory of `relative` is ignored (events inside ignored trees are dropped). */

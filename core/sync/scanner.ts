@@ -63,7 +63,8 @@ function hasRequestedAncestor(relative: string, requested: ReadonlySet<string>):
 /** Scans the folder (or the given paths) and returns local entries for the planner. Never follows symlinks. */
 export async function scanFolder(options: ScanOptions): Promise<ScanResult> {
   const result: ScanResult = { entries: [], scope: { paths: [], directories: [] }, incompleteDirectories: [], errors: [], markerPresent: false, hashed: 0 };
-  const found: { relative: string; stats: Stats }[] = [];
+  // Only the stamp is kept per file: a whole fs.Stats each made a rescan of 100,000 files cost hundreds of MiB.
+  const found: { relative: string; stamp: { size: number; mtimeMs: number; inode: number } }[] = [];
   const directories: string[] = [];
   const { rules, root } = options;
 
@@ -76,7 +77,7 @@ export async function scanFolder(options: ScanOptions): Promise<ScanResult> {
     } else if (reason) {
       result.entries.push({ path: relative, kind: 'excluded', reason, size: stats.size, mtimeMs: stats.mtimeMs });
     } else {
-      found.push({ relative, stats });
+      found.push({ relative, stamp: { size: stats.size, mtimeMs: stats.mtimeMs, inode: stats.ino } });
     }
   };
 
@@ -119,16 +120,19 @@ export async function scanFolder(options: ScanOptions): Promise<ScanResult> {
       result.errors.push({ path: relative, message: (error as Error).message });
       continue;
     }
-    await Promise.all(
-      children.map(async (child) => {
-        const childRelative = relative === '' ? child.name : `${relative}/${child.name}`;
-        try {
-          visit(childRelative, await lstat(path.join(root, childRelative)));
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') result.errors.push({ path: childRelative, message: (error as Error).message });
-        }
-      }),
-    );
+    // A bounded batch of lstat calls at a time: a directory of thousands of files must not hold thousands of Stats.
+    for (let batch = 0; batch < children.length; batch += 64) {
+      await Promise.all(
+        children.slice(batch, batch + 64).map(async (child) => {
+          const childRelative = relative === '' ? child.name : `${relative}/${child.name}`;
+          try {
+            visit(childRelative, await lstat(path.join(root, childRelative)));
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') result.errors.push({ path: childRelative, message: (error as Error).message });
+          }
+        }),
+      );
+    }
   }
 
   await hashChanged(found, options, result);
@@ -141,16 +145,15 @@ export async function scanFolder(options: ScanOptions): Promise<ScanResult> {
 }
 
 /** Reuses the journal's CRC for unchanged files and hashes the others, a few at a time. */
-async function hashChanged(found: { relative: string; stats: Stats }[], options: ScanOptions, result: ScanResult): Promise<void> {
+async function hashChanged(found: { relative: string; stamp: { size: number; mtimeMs: number; inode: number } }[], options: ScanOptions, result: ScanResult): Promise<void> {
   let done = 0;
   const total = found.length;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < found.length) {
-      const { relative, stats } = found[next++]!;
+      const { relative, stamp } = found[next++]!;
       options.signal?.throwIfAborted();
       const known = options.known.get(relative);
-      const stamp = { size: stats.size, mtimeMs: stats.mtimeMs, inode: stats.ino };
       if (known?.crc64 !== undefined && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs && known.inode === stamp.inode) {
         result.entries.push({ path: relative, kind: 'file', ...stamp, crc64: known.crc64 });
       } else {

@@ -1,8 +1,7 @@
 /** Sync benchmark against the bundled engine (child process), side by side with rclone where it applies: `npm run bench:sync`. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -14,6 +13,7 @@ import type { FolderConfig } from '../core/sync/folderConfig.ts';
 import { SyncManager } from '../core/sync/syncManager.ts';
 import { createChokidarWatcher } from '../core/sync/watcherChokidar.ts';
 import { nativeWatcherFactory } from '../core/sync/watcherNative.ts';
+import { writeRandomFile } from './randomFile.ts';
 import { printTable, type Cell } from './table.ts';
 
 const MiB = 1024 * 1024;
@@ -177,18 +177,6 @@ function writeTree(root: string, count: number, size: number): void {
   }
 }
 
-async function writeRandomFile(file: string, size: number): Promise<void> {
-  const handle = await open(file, 'w');
-  const chunk = Buffer.allocUnsafe(64 * MiB);
-  try {
-    for (let written = 0; written < size; written += chunk.length) {
-      randomFillSync(chunk);
-      await handle.write(chunk, 0, Math.min(chunk.length, size - written));
-    }
-  } finally {
-    await handle.close();
-  }
-}
 
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);

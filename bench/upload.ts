@@ -1,6 +1,5 @@
 /** Upload throughput of CosClient.uploadFile over loopback to a discarding COS stand-in (in a worker thread), single PUT vs multipart. */
-import { randomFillSync } from 'node:crypto';
-import { open, rm, mkdtemp } from 'node:fs/promises';
+import { rm, mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { CosClient } from '../core/cos/cosClient.ts';
 import { Crc64Hasher, crc64Combine } from '../core/protocol/crc64.ts';
+import { writeRandomFile } from './randomFile.ts';
 import { printTable } from './table.ts';
 
 const MiB = 1024 * 1024;
@@ -50,18 +50,6 @@ function serve(): void {
   server.listen(0, '127.0.0.1', () => parentPort!.postMessage((server.address() as AddressInfo).port));
 }
 
-async function writeRandomFile(file: string, size: number): Promise<void> {
-  const handle = await open(file, 'w');
-  const chunk = Buffer.allocUnsafe(64 * MiB);
-  try {
-    for (let written = 0; written < size; written += chunk.length) {
-      randomFillSync(chunk);
-      await handle.write(chunk, 0, Math.min(chunk.length, size - written));
-    }
-  } finally {
-    await handle.close();
-  }
-}
 
 /** One measured upload: mode, part size, concurrency and throughput. */
 export interface UploadMeasurement {

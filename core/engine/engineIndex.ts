@@ -1,4 +1,5 @@
 /** The engine's metadata index: buckets, objects, multipart uploads and blob segments in one node:sqlite database (WAL). */
+import { statementCache } from '../common/statementCache.ts';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { indexSchema } from './indexSchema.ts';
 
@@ -117,11 +118,12 @@ export function segmentOf(row: Row): SegmentRow {
  */
 export class EngineIndex {
   readonly db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #prepare: (sql: string) => StatementSync;
 
   /** Opens (creating) the database at `file` in WAL mode with synchronous=FULL; `readOnly` for status readers. */
   constructor(file: string, options: { readOnly?: boolean } = {}) {
     this.db = new DatabaseSync(file, { readOnly: options.readOnly ?? false, timeout: 5000 });
+    this.#prepare = statementCache(this.db);
     if (!options.readOnly) {
       this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;');
       this.db.exec(indexSchema);
@@ -130,12 +132,7 @@ export class EngineIndex {
 
   /** A cached prepared statement. */
   statement(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+    return this.#prepare(sql);
   }
 
   /** Runs `work` in one IMMEDIATE transaction; rolls back when it throws. */
@@ -197,19 +194,18 @@ export class EngineIndex {
 
   /** Closes the database. */
   close(): void {
-    this.#statements.clear();
     if (this.db.isOpen) this.db.close();
   }
 
   // Buckets.
 
-  /** The bucket row, or undefined. */
   /** Stored objects and their plaintext bytes, over every bucket. */
   stats(): { objects: number; bytes: number } {
     const row = this.statement('SELECT count(*) AS objects, coalesce(sum(size), 0) AS bytes FROM objects').get() as { objects: number; bytes: number };
     return { objects: Number(row.objects), bytes: Number(row.bytes) };
   }
 
+  /** The bucket row, or undefined. */
   getBucket(name: string): BucketRow | undefined {
     const row = this.statement('SELECT name, created, acl, encryption FROM buckets WHERE name = ?').get(name) as Row | undefined;
     return row && { name: row.name as string, created: Number(row.created), acl: row.acl as string, encryption: (row.encryption as string | null) ?? null };

@@ -1,4 +1,5 @@
 /** The sync journal: node:sqlite (WAL) holding per-file state, upload sessions, errors with backoff and activity. */
+import { statementCache } from '../common/statementCache.ts';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Clock } from '../common/clock.ts';
 import { systemClock } from '../common/clock.ts';
@@ -113,10 +114,11 @@ export class Journal {
   readonly db: DatabaseSync;
   readonly clock: Clock;
   readonly activityCap: number;
-  #statements = new Map<string, StatementSync>();
+  readonly #prepare: (sql: string) => StatementSync;
 
   private constructor(db: DatabaseSync, options: JournalOptions) {
     this.db = db;
+    this.#prepare = statementCache(db);
     this.clock = options.clock ?? systemClock;
     this.activityCap = options.activityCap ?? 10_000;
   }
@@ -141,12 +143,7 @@ export class Journal {
 
   /** A cached prepared statement. */
   statement(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+    return this.#prepare(sql);
   }
 
   /** Runs `work` in one transaction. */

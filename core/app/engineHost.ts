@@ -44,7 +44,14 @@ export async function startEngineHost(options: EngineHostOptions): Promise<Engin
     };
   }
 
+  // Counting what each key version seals reads every stored object's row; snapshots ask several times a second.
+  let cached: { at: number; status: EngineStatus } | undefined;
   const status = async (): Promise<EngineStatus> => {
+    if (cached && Date.now() - cached.at < 2000) return { ...cached.status, rotation };
+    cached = { at: Date.now(), status: await computeStatus() };
+    return cached.status;
+  };
+  const computeStatus = async (): Promise<EngineStatus> => {
     if (!handle) return { state: 'error', endpoint: null, activeKeyVersion: null, keys: [], objects: 0, bytes: 0, rotation: null, ...(failure ? { error: failure } : {}) };
     const versions = (await handle.keys.status()).filter((version) => version.keyId === 'sse-cos');
     const active = versions.find((version) => version.state === 'active');
@@ -67,6 +74,7 @@ export async function startEngineHost(options: EngineHostOptions): Promise<Engin
       if (!handle) return status();
       const running = handle;
       await running.keys.rotate();
+      cached = undefined;
       const before = await running.keys.status();
       const total = before.filter((version) => version.state !== 'active').reduce((sum, version) => sum + version.objects + version.parts, 0);
       rotation = { resealed: 0, total };
@@ -74,6 +82,7 @@ export async function startEngineHost(options: EngineHostOptions): Promise<Engin
         .rewrap()
         .then(async (result) => {
           rotation = null;
+          cached = undefined;
           options.onChange?.(await status());
           options.logger?.log('info', 'engine keys re-sealed', { rewrapped: result.rewrapped, remaining: result.remaining });
         })

@@ -1,45 +1,19 @@
 /** `cos-sync sync --once` as a child process against the bundled engine: results, a no-op second run, auth and usage errors. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CosClient } from '../../core/cos/cosClient.ts';
 import { startEngine, type EngineHandle } from '../../core/engine/startEngine.ts';
 import { crc64File } from '../../core/protocol/crc64.ts';
+import { runCli, type CliResult } from '../engine-peers/spawnEngine.ts';
 
-const CLI_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../core/cli/bin.js');
 const BUCKET = 'cli-1250000000';
 const CREDENTIALS = { secretId: 'AKIDcliSyncTest00000000000000000000', secretKey: 'cliSyncTestSecretKeyDoNotPrint00' };
 
-interface Run {
-  code: number | string;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `cos-sync ARGS` (no shell, no COS_* variables from the outer environment). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COS_')));
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...clean, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`cos-sync ${args.join(' ')} timed out; stderr: ${stderr}`));
-    }, 30_000);
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? signal ?? -1, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCli(args, 30_000, env);
 
 describe('cos-sync sync --once', () => {
   let base: string;

@@ -81,10 +81,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `cos-sync ARGS` to completion (no shell). */
-export function runCli(args: string[], timeoutMs = 120_000): Promise<CliResult> {
+/** Runs `cos-sync ARGS` to completion (no shell); `env`, when given, replaces the COS_* variables of this process. */
+export function runCli(args: string[], timeoutMs = 120_000, env?: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const clean = env === undefined ? process.env : { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COS_'))), ...env };
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: clean });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));

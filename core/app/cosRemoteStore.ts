@@ -43,7 +43,7 @@ export function createCosRemoteStore({ client: clientOf, bucket, sse, throttle, 
     },
     async copyObject(sourceKey, destinationKey, signal) {
       const result = await clientOf().copyObject(bucket, destinationKey, { key: sourceKey, ...(customerKey ? { customerKey } : {}) }, { sse, ...(signal ? { signal } : {}) });
-      const stored: StoredObject & { encryption: typeof result.encryption } = { key: destinationKey, size: -1, etag: result.etag, encryption: result.encryption, lastModified: result.lastModified };
+      const stored: Omit<StoredObject, 'size'> & { encryption: typeof result.encryption } = { key: destinationKey, etag: result.etag, encryption: result.encryption, lastModified: result.lastModified };
       if (result.crc64) stored.crc64 = result.crc64;
       return stored;
     },

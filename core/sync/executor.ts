@@ -146,6 +146,10 @@ async function runTransfer(action: Transfer, context: ExecutionContext, result: 
   }
   try {
     const copied = await store.copyObject(prefix + action.from, prefix + action.path, signal);
+    // The source object may have been replaced by someone else since it was recorded: never record a copy of other content.
+    if (copied.crc64 !== undefined && copied.crc64 !== file.crc64) {
+      throw new CosSyncError('Crc64Mismatch', `The copy of ${action.from} does not hold the local content of ${action.path}.`, { retry: 'retry' });
+    }
     journal.markRemote(folderId, action.path, 'synced', file, { crc64: file.crc64, etag: copied.etag, encryption: copied.encryption, uploaded: true });
     if (action.type === 'move') {
       await store.deleteObject(prefix + action.from, signal);

@@ -44,7 +44,7 @@ export interface RemoteStore {
   /** Uploads the file (PUT below the multipart threshold, resumable multipart above), with the pair's SSE; rejects with CosSyncError code 'SseNotConfirmed' if the server does not echo it and 'Crc64Mismatch' on integrity failure. Returns the CRC-64 (decimal string) the server reported. */
   uploadFile(key: string, filePath: string, request: UploadRequest): Promise<StoredObject & { encryption: ConfirmedEncryption; crc64: string }>;
   /** Server-side copy (used for renames and the backup delete policy), with the pair's SSE. */
-  copyObject(sourceKey: string, destinationKey: string, signal?: AbortSignal): Promise<StoredObject & { encryption: ConfirmedEncryption }>;
+  copyObject(sourceKey: string, destinationKey: string, signal?: AbortSignal): Promise<Omit<StoredObject, 'size'> & { encryption: ConfirmedEncryption }>;
   /** Deletes an object; deleting a missing key succeeds. */
   deleteObject(key: string, signal?: AbortSignal): Promise<void>;
   /** Metadata of an object, or undefined when it does not exist. */

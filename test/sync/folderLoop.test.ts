@@ -41,6 +41,22 @@ describe('FolderLoop end-to-end', () => {
     }
   });
 
+  test('a rename whose remote source was replaced meanwhile is uploaded, never recorded as a copy of other content', async () => {
+    const h = await createHarness({ files: { 'b.txt': 'bravo' } });
+    try {
+      await h.manager.whenIdle();
+      h.store.seed('backup/b.txt', 'changed by someone else', { algorithm: 'AES256' });
+      renameSync(path.join(h.root, 'b.txt'), path.join(h.root, 'b-renamed.txt'));
+      h.loop.requestRescan('test');
+      await h.manager.whenIdle();
+      assert.equal(h.store.text('backup/b-renamed.txt'), 'bravo');
+      assert.equal(h.manager.journal.get('f1', 'b-renamed.txt')?.state, 'synced');
+      assert.equal(h.store.text('backup/b.txt'), 'changed by someone else', 'the replaced source is kept');
+    } finally {
+      await h.close();
+    }
+  });
+
   test('changes found by a rescan: modified, renamed, moved between directories, deleted (keep policy)', async () => {
     const h = await createHarness({ files: { 'a.txt': 'alpha', 'b.txt': 'bravo', 'x/c.txt': 'charlie', 'gone.txt': 'delta' } });
     try {

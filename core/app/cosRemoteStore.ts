@@ -11,16 +11,14 @@ export interface CosRemoteStoreOptions {
   bucket: string;
   /** Encryption requested on every write. */
   sse: SseRequest;
-  /** Awaited before each chunk is sent (the shared bandwidth limit). */
-  throttle?: (bytes: number) => Promise<void>;
-  /** Parts in flight per multipart upload. */
+  /** Parts in flight per multipart upload (default: the client's concurrency). */
   partConcurrency?: number;
 }
 
 const isMissing = (error: unknown): boolean => error instanceof CosSyncError && (error.code === 'NoSuchKey' || (error as { status?: number }).status === 404);
 
 /** A {@link RemoteStore} over a {@link CosClient}. */
-export function createCosRemoteStore({ client: clientOf, bucket, sse, throttle, partConcurrency }: CosRemoteStoreOptions): RemoteStore {
+export function createCosRemoteStore({ client: clientOf, bucket, sse, partConcurrency }: CosRemoteStoreOptions): RemoteStore {
   const customerKey = sse.mode === 'customer' ? sse.key : undefined;
   const readOptions = (signal: AbortSignal | undefined): { customerKey?: Buffer; signal?: AbortSignal } => ({
     ...(customerKey ? { customerKey } : {}),
@@ -36,7 +34,6 @@ export function createCosRemoteStore({ client: clientOf, bucket, sse, throttle, 
         ...(request.onPart ? { onPart: (part) => request.onPart!({ partNumber: part.partNumber, etag: part.etag, crc64: part.crc64, size: part.size }) } : {}),
         ...(request.onProgress ? { onProgress: (sent: number) => request.onProgress!(sent) } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
-        ...(throttle ? { throttle } : {}),
         ...(partConcurrency ? { concurrency: partConcurrency } : {}),
       });
       return { key, size: result.size, etag: result.etag, crc64: result.crc64, encryption: result.encryption };

@@ -1,4 +1,5 @@
 /** One COS client per connection profile: the bundled engine's or real COS with the SecretKey from the secret store. */
+import { createHash } from 'node:crypto';
 import { CosSyncError } from '../common/errors.ts';
 import { CosClient } from '../cos/cosClient.ts';
 import type { EngineHandle } from '../engine/startEngine.ts';
@@ -38,7 +39,7 @@ export class ProfileClients {
     const next = new Map<string, Entry>();
     for (const profile of profiles) {
       const secretKey = profile.kind === 'cos' ? await this.#secrets.get(secretKeyName(profile.id)) : undefined;
-      const fingerprint = JSON.stringify([profile, secretKey !== undefined ? secretKey.length + secretKey.slice(-4) : null, this.#engine()?.endpoint]);
+      const fingerprint = JSON.stringify([profile, secretKey === undefined ? null : createHash('sha256').update(secretKey).digest('hex'), this.#engine()?.endpoint]);
       const existing = this.#entries.get(profile.id);
       if (existing && existing.fingerprint === fingerprint) {
         next.set(profile.id, existing);

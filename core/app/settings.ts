@@ -1,6 +1,6 @@
 /** Stored app settings: the schema shared by electron-store and conf, defaults, views and patches. */
 import { randomUUID } from 'node:crypto';
-import type { AppSettings, DeletePolicy, GeneralSettings, ProfileInput, ProfileView, SettingsPatch } from './contract.ts';
+import type { AppSettings, FolderSnapshot, GeneralSettings, ProfileInput, ProfileView, SettingsPatch } from './contract.ts';
 
 /** A connection profile as stored; the SecretKey is never here (it lives in a {@link SecretStore}). */
 export type StoredProfile =
@@ -8,15 +8,7 @@ export type StoredProfile =
   | { kind: 'cos'; id: string; name: string; secretId: string; region: string; bucket: string; endpoint: string | null };
 
 /** A synced folder as stored. */
-export interface StoredFolder {
-  id: string;
-  localPath: string;
-  profileId: string;
-  bucket: string;
-  prefix: string;
-  deletePolicy: DeletePolicy;
-  paused: boolean;
-}
+export type StoredFolder = Pick<FolderSnapshot, 'id' | 'localPath' | 'profileId' | 'bucket' | 'prefix' | 'deletePolicy'> & { paused: boolean };
 
 /** Everything persisted in the settings file. */
 export interface StoredSettings {

@@ -1,4 +1,4 @@
-/** Prepares each SQL text of a node:sqlite database once and hands out the cached statement afterwards. */
+/** node:sqlite helpers: a prepared-statement cache and a transaction wrapper, shared by the engine index and the journal. */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
 /** Returns `prepare(sql)`, which compiles `sql` on first use and reuses the statement after that. */
@@ -12,4 +12,17 @@ export function statementCache(db: DatabaseSync): (sql: string) => StatementSync
     }
     return statement;
   };
+}
+
+/** Runs `work` between `begin` (e.g. `BEGIN IMMEDIATE`) and COMMIT; rolls back and rethrows when it throws. */
+export function inTransaction<T>(db: DatabaseSync, begin: string, work: () => T): T {
+  db.exec(begin);
+  try {
+    const result = work();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
 }

@@ -1,5 +1,5 @@
 /** The engine's metadata index: buckets, objects, multipart uploads and blob segments in one node:sqlite database (WAL). */
-import { statementCache } from '../common/statementCache.ts';
+import { inTransaction, statementCache } from '../common/statementCache.ts';
 import { open, type FileHandle } from 'node:fs/promises';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { indexSchema } from './indexSchema.ts';
@@ -140,15 +140,7 @@ export class EngineIndex {
 
   /** Runs `work` in one IMMEDIATE transaction; rolls back when it throws. */
   transaction<T>(work: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      this.db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    return inTransaction(this.db, 'BEGIN IMMEDIATE', work);
   }
 
   /**

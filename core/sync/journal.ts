@@ -1,5 +1,5 @@
 /** The sync journal: node:sqlite (WAL) holding per-file state, upload sessions, errors with backoff and activity. */
-import { statementCache } from '../common/statementCache.ts';
+import { inTransaction, statementCache } from '../common/statementCache.ts';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Clock } from '../common/clock.ts';
 import { systemClock } from '../common/clock.ts';
@@ -148,16 +148,7 @@ export class Journal {
 
   /** Runs `work` in one transaction. */
   transaction<T>(work: () => T): T {
-    if (this.db.isTransaction) return work();
-    this.db.exec('BEGIN');
-    try {
-      const result = work();
-      this.db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    return this.db.isTransaction ? work() : inTransaction(this.db, 'BEGIN', work);
   }
 
   /** Makes sure the folder exists (rows reference it). */

@@ -9,6 +9,16 @@ import { nativeWatcherFactory } from '../../core/sync/watcherNative.ts';
 import { createHarness, lastState, waitFor } from './syncHarness.ts';
 import { manualTimers } from './manualTimers.ts';
 
+/** A watcher backend that reports the inotify limit as soon as it starts. */
+const outOfWatches: WatcherFactory = () => {
+  let listener: ((event: WatchEvent) => void) | undefined;
+  return {
+    on: (l) => void (listener = l),
+    start: async () => listener?.({ type: 'error', error: Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' }) }),
+    close: async () => {},
+  };
+};
+
 describe('FolderLoop faults', () => {
   test('a failing file is retried after the ×5 backoff (25 s) and then synced', async () => {
     const timers = manualTimers();
@@ -211,15 +221,7 @@ describe('FolderLoop faults', () => {
   });
 
   test('a watcher that hits the inotify limit becomes a warning with the sysctl hint; rescans carry on', async () => {
-    const failing: WatcherFactory = () => {
-      let listener: ((event: WatchEvent) => void) | undefined;
-      return {
-        on: (l) => void (listener = l),
-        start: async () => listener?.({ type: 'error', error: Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' }) }),
-        close: async () => {},
-      };
-    };
-    const h = await createHarness({ files: { 'a.txt': 'alpha' }, config: { watch: true }, manager: { createWatcher: failing } });
+    const h = await createHarness({ files: { 'a.txt': 'alpha' }, config: { watch: true }, manager: { createWatcher: outOfWatches } });
     try {
       await h.manager.whenIdle();
       assert.equal(h.loop.status.warning?.code, 'WatcherLimit');
@@ -233,15 +235,7 @@ describe('FolderLoop faults', () => {
   });
 
   test('out of watches, the folder switches to the per-directory watcher and keeps seeing changes', async () => {
-    const failing: WatcherFactory = () => {
-      let listener: ((event: WatchEvent) => void) | undefined;
-      return {
-        on: (l) => void (listener = l),
-        start: async () => listener?.({ type: 'error', error: Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' }) }),
-        close: async () => {},
-      };
-    };
-    const h = await createHarness({ files: { 'a.txt': 'alpha' }, config: { watch: true, debounceMs: 50 }, manager: { createWatcher: failing, fallbackWatcher: nativeWatcherFactory() } });
+    const h = await createHarness({ files: { 'a.txt': 'alpha' }, config: { watch: true, debounceMs: 50 }, manager: { createWatcher: outOfWatches, fallbackWatcher: nativeWatcherFactory() } });
     try {
       await h.manager.whenIdle();
       assert.equal(h.loop.status.warning, undefined);

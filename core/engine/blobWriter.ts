@@ -1,12 +1,12 @@
 /** Streams a request body into a new blob in one pass: size limit, MD5, CRC-64 (and SHA-256), optional encryption, durable commit. */
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createEncryptStream } from '../crypto/index.ts';
 import { cosError } from '../protocol/cosError.ts';
 import { Crc64Hasher } from '../protocol/crc64.ts';
 import type { BlobStore } from './blobStore.ts';
+import { createFileHandleSink } from './fileHandleSink.ts';
 
 /** Options of {@link writeBlob}. */
 export interface BlobWriteOptions {
@@ -69,8 +69,9 @@ class Meter extends Transform {
 export async function writeBlob(store: BlobStore, source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult> {
   const pending = await store.create(options.blobId);
   const meter = new Meter(options.maxSize, options.sha256 ?? false);
-  // One write in flight while the next megabytes are hashed and encrypted; the handle stays open for datasync.
-  const sink = createWriteStream('', { fd: pending.handle.fd, autoClose: false, emitClose: false, highWaterMark: WRITE_BUFFER });
+  // One write in flight while the next megabytes are hashed and encrypted; the handle stays open for datasync
+  // and is closed only by commit or discard.
+  const sink = createFileHandleSink(pending.handle, WRITE_BUFFER);
   try {
     if (options.encryption) await pipeline(source, meter, createEncryptStream(options.encryption), sink);
     else await pipeline(source, meter, sink);

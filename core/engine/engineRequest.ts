@@ -78,6 +78,8 @@ export interface RequestTarget {
 export function parseTarget(req: IncomingMessage): RequestTarget {
   let url = req.url ?? '/';
   let host = req.headers.host ?? '';
+  // Node's own check answers an empty 400; the engine's answer is a COS error document like every other 4xx.
+  if (host === '' && req.httpVersion !== '1.0' && url.startsWith('/')) throw cosError('MissingHost', 'HTTP/1.1 requests must carry a Host header.');
   if (!url.startsWith('/')) {
     const match = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)(.*)$/.exec(url);
     if (!match) throw cosError('InvalidURI', 'The request target is not valid.');

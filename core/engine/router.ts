@@ -97,6 +97,17 @@ function route(r: EngineRequest): Handler {
   }
 }
 
+/**
+ * NotImplemented for transfer codings other than plain `chunked` (as S3 answers): Node passes `gzip, chunked`
+ * bodies through still gzip-coded, and storing those bytes as the object would silently change its content.
+ */
+function checkTransferEncoding(req: IncomingMessage): void {
+  const coding = req.headers['transfer-encoding'];
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'chunked') {
+    throw cosError('NotImplemented', `Transfer-Encoding '${coding}' is not supported; send the body with Content-Length or plain chunked framing.`);
+  }
+}
+
 /** Serves one HTTP request; never throws (errors become COS error documents). */
 export async function handleRequest(ctx: EngineContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const id = newRequestId();
@@ -109,6 +120,7 @@ export async function handleRequest(ctx: EngineContext, req: IncomingMessage, re
     if (headerSectionSize(req.rawHeaders) > MAX_HEADER_BYTES) {
       throw cosError('InvalidArgument', `The request headers exceed ${MAX_HEADER_BYTES} bytes (RequestHeaderSectionTooLarge).`);
     }
+    checkTransferEncoding(req);
     const target = parseTarget(req);
     Object.assign(r, target);
     Object.assign(r, parseParams(target.rawQuery));

@@ -127,7 +127,7 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
   const { ctx, keys, keyring } = prepared;
   const host = options.host ?? '127.0.0.1';
   let closing = false;
-  const server: Server = createServer({ maxHeaderSize: 64 * 1024, requestTimeout: 0, keepAliveTimeout: 5000 }, (req, res) => {
+  const server: Server = createServer({ maxHeaderSize: 64 * 1024, requestTimeout: 0, keepAliveTimeout: 5000, requireHostHeader: false }, (req, res) => {
     res.on('close', () => {
       if (closing) server.closeIdleConnections();
     });

@@ -1,0 +1,46 @@
+/** A Writable that appends to a FileHandle it does not own: destroying the stream never closes the descriptor. */
+import type { FileHandle } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+
+/**
+ * Appends every chunk to `handle` through the handle's own methods (never its raw descriptor number), so
+ * that the handle's owner closes it exactly once, after any write in flight has finished: a stream built on
+ * `fd: handle.fd` closes that number when a pipeline destroys it, and a second close by the owner can then
+ * hit a socket that has reused the number (issue 10: the engine aborted in libuv's epoll code).
+ */
+export function createFileHandleSink(handle: FileHandle, highWaterMark: number): Writable {
+  const writeAll = async (chunks: Buffer[]): Promise<void> => {
+    let pending = chunks;
+    while (pending.length > 0) {
+      const { bytesWritten } = await handle.writev(pending);
+      pending = dropWritten(pending, bytesWritten);
+    }
+  };
+  const settle = async (chunks: Buffer[], callback: (error?: Error | null) => void): Promise<void> => {
+    let failure: Error | null = null;
+    try {
+      await writeAll(chunks);
+    } catch (error) {
+      failure = error as Error;
+    }
+    callback(failure);
+  };
+  return new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _encoding, callback) {
+      void settle([chunk], callback);
+    },
+    writev(entries, callback) {
+      void settle(entries.map((entry) => entry.chunk as Buffer), callback);
+    },
+  });
+}
+
+/** The chunks left after `written` bytes of them went out (short writes are rare but legal). */
+function dropWritten(chunks: Buffer[], written: number): Buffer[] {
+  let skip = written;
+  let index = 0;
+  while (index < chunks.length && skip >= chunks[index]!.length) skip -= chunks[index++]!.length;
+  if (index === chunks.length) return [];
+  return [chunks[index]!.subarray(skip), ...chunks.slice(index + 1)];
+}

@@ -16,6 +16,8 @@ export interface ActivityView {
   element: HTMLElement;
   /** Loads the newest page. */
   load(): void;
+  /** Forgets every line and loads the newest page again (after the event stream was down, entries may be missing). */
+  reload(): void;
   /** Prepends live entries (newest first). */
   prepend(entries: ActivityEntry[]): void;
   /** Folders of the latest snapshot, so folded lines can name their bucket and prefix. */
@@ -170,6 +172,13 @@ export function createActivityView(api: Pick<CosSyncApi, 'listActivity'>): Activ
   return {
     element,
     load: () => void page(null),
+    reload() {
+      rows = [];
+      ids.clear();
+      before = null;
+      list.replaceChildren();
+      void page(null);
+    },
     prepend(entries) {
       for (const entry of entries.toReversed()) place(entry, true);
       while (rows.length > maxRows) rows.pop()!.element.remove();

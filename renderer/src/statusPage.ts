@@ -119,4 +119,14 @@ bridge.subscribe((event) => {
       break;
   }
 });
-activity.load();
+// The browser's event stream connects after this script runs: entries logged before it is open would reach
+// neither the first page nor the stream, so the log is (re)loaded each time the stream (re)opens.
+if (bridge.kind === 'browser') {
+  let opened = false;
+  onConnectionChange((state) => {
+    if (state !== 'open') return;
+    if (opened) activity.reload();
+    else activity.load();
+    opened = true;
+  });
+} else activity.load();

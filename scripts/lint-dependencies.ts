@@ -13,6 +13,24 @@ interface Rule {
 const inside = (target: string, prefix: string): boolean => target.startsWith(prefix);
 const coreModules = ['sync', 'cos', 'engine'];
 
+// The engine's rooms, lowest first, with the rooms each may import (`:type` = `import type` only). The files at
+// core/engine/ itself (startEngine, requestHandler, index) compose the rooms and may import any of them.
+const engineRooms: [string, string[]][] = [
+  ['storage', []],
+  ['policy', []],
+  ['keys', ['storage']],
+  ['content', ['storage', 'keys']],
+  ['http', ['storage:type', 'policy:type']],
+  ['api', ['storage', 'keys', 'content', 'http', 'policy']],
+];
+
+function engineImportAllowed(room: string, allowed: string[], target: string, typeOnly: boolean): boolean {
+  const other = /^core\/engine\/([^/]+)\//.exec(target)?.[1];
+  if (other === room) return true;
+  if (other === undefined) return false;
+  return allowed.includes(other) || (typeOnly && allowed.includes(`${other}:type`));
+}
+
 const rules: Rule[] = [
   {
     from: 'renderer/',
@@ -39,6 +57,11 @@ const rules: Rule[] = [
     from: `core/${leaf}/`,
     forbids: (target) => ['cos', 'engine', 'sync', 'app', 'web', 'cli'].some((upper) => inside(target, `core/${upper}/`)),
     message: `core/${leaf} is a leaf: it may not import the modules built on it.`,
+  })),
+  ...engineRooms.map(([room, allowed]): Rule => ({
+    from: `core/engine/${room}/`,
+    forbids: (target, typeOnly) => inside(target, 'core/engine/') && !engineImportAllowed(room, allowed, target, typeOnly),
+    message: `core/engine/${room} may import only ${allowed.length === 0 ? 'no other engine room' : allowed.map((name) => name.replace(':type', ' (types only)')).join(', ')} inside the engine (docs/ARCHITECTURE.md, "The engine's rooms").`,
   })),
   {
     from: 'core/',

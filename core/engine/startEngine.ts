@@ -9,15 +9,15 @@ import { DEFAULT_ROTATION_AGE_MS, Keyring } from '../crypto/index.ts';
 import { buildErrorXml } from '../protocol/cosError.ts';
 import { isValidBucketName, isValidRegion } from '../protocol/bucketHost.ts';
 import { CosSyncError } from '../common/errors.ts';
-import { BlobStore } from './blobStore.ts';
-import { DataKeys } from './dataKeys.ts';
-import type { EngineContext } from './engineContext.ts';
-import { loadOrCreateCredentials, type EngineCredentials } from './engineCredentials.ts';
-import { EngineIndex } from './engineIndex.ts';
-import { acquireEngineLock } from './engineLock.ts';
-import { newRequestId } from './engineResponse.ts';
-import { KeyService, type EngineKeys } from './keyService.ts';
-import { handleRequest } from './router.ts';
+import { BlobStore } from './storage/blobStore.ts';
+import { DataKeys } from './keys/dataKeys.ts';
+import type { EngineContext } from './api/engineContext.ts';
+import { loadOrCreateCredentials, type EngineCredentials } from './keys/engineCredentials.ts';
+import { EngineIndex } from './storage/engineIndex.ts';
+import { acquireEngineLock } from './storage/engineLock.ts';
+import { newRequestId } from './http/engineResponse.ts';
+import { KeyService, type EngineKeys } from './keys/keyService.ts';
+import { handleRequest } from './requestHandler.ts';
 
 /** Options of {@link startEngine}. */
 export interface EngineOptions {

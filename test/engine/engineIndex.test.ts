@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { EngineIndex } from '../../core/engine/engineIndex.ts';
+import { EngineIndex } from '../../core/engine/storage/engineIndex.ts';
 
 describe('EngineIndex group commit', () => {
   it('isolates failures in a batch and applies commits in queue order', async () => {

@@ -5,7 +5,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { keyStatus, retireKey, rewrapKeys, rotateKey } from '../../core/engine/offlineKeys.ts';
+import { keyStatus, retireKey, rewrapKeys, rotateKey } from '../../core/engine/keys/offlineKeys.ts';
 import { TestEngine } from './engineClient.ts';
 
 const MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
 /** `cos-sync keys status|rotate|rewrap|retire --data DIR`: the engine's master keys (engine stopped, except status). */
 import { describeError } from '../../common/errors.ts';
-import { keyStatus, retireKey, rewrapKeys, rotateKey } from '../../engine/offlineKeys.ts';
+import { keyStatus, retireKey, rewrapKeys, rotateKey } from '../../engine/keys/offlineKeys.ts';
 import { integerOption, parseCommandLine, UsageError } from '../arguments.ts';
 
 const usage = `Usage: cos-sync keys <status|rotate|rewrap|retire VERSION> --data DIR [--key-id ID]

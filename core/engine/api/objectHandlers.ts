@@ -1,0 +1,127 @@
+/** PUT, GET, HEAD and DELETE Object. */
+import type { OutgoingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { cosError } from '../../protocol/cosError.ts';
+import { evaluatePreconditions, parseRange } from '../http/conditionals.ts';
+import { contentFromHeaders } from '../http/contentHeaders.ts';
+import type { EngineContext } from './engineContext.ts';
+import type { BucketRow, ObjectRow, SegmentRow } from '../storage/engineIndex.ts';
+import type { EngineRequest } from '../http/engineRequest.ts';
+import { objectHeaders, sendEmpty } from '../http/engineResponse.ts';
+import { createObjectStream } from '../content/objectStream.ts';
+import { bodySource, checkDigests, contentMd5, declaredSize, wantsSha256 } from '../http/requestBody.ts';
+import { commitObject, writeSegment } from '../content/segmentWriter.ts';
+import { bucketDefault, checkCustomerKey, firstHeader, parseWriteSse, readCustomerKey, resolveWriteSse, sseResponseHeaders } from '../http/sseRequest.ts';
+
+/** The bucket of a request (NoSuchBucket when missing). */
+export function requireBucket(ctx: EngineContext, r: EngineRequest): BucketRow {
+  const bucket = ctx.index.getBucket(r.bucket);
+  if (!bucket) throw cosError('NoSuchBucket');
+  return bucket;
+}
+
+/** AccessDenied unless the request is signed. */
+export function requireSigned(r: EngineRequest): void {
+  if (r.auth.kind === 'anonymous') throw cosError('AccessDenied', 'Anonymous requests are not allowed for this operation.');
+}
+
+/** PUT Object: streams the body into a new encrypted (or plain) blob and commits it. */
+export async function putObject(ctx: EngineContext, r: EngineRequest): Promise<void> {
+  requireSigned(r);
+  const bucket = requireBucket(ctx, r);
+  const declared = declaredSize(r);
+  if (declared === undefined && r.req.headers['transfer-encoding'] === undefined && !(r.auth.kind === 'v4' && r.auth.payloadHash.startsWith('STREAMING-'))) {
+    throw cosError('MissingContentLength');
+  }
+  if (declared !== undefined && declared > 5 * 1024 ** 3) throw cosError('EntityTooLarge', 'A single PUT may not exceed 5 GB; use multipart upload.');
+  const content = contentFromHeaders(r.req.headers, r.key);
+  const sse = resolveWriteSse(parseWriteSse(r.req.headers), bucketDefault(bucket.encryption));
+  const expectedMd5 = contentMd5(r);
+  const written = await writeSegment(ctx, {
+    bucket: r.bucket, key: r.key, uploadId: null, partNumber: 0, record: sse.record, customerKey: sse.customerKey, source: bodySource(r),
+    expectedSize: declared, sha256: wantsSha256(r), check: (result) => checkDigests(r, result.md5, result.sha256Hex, expectedMd5),
+  });
+  try {
+    const object = await commitObject(ctx, { bucket: r.bucket, key: r.key, record: sse.record, content, etag: written.segment.md5, crc64: written.segment.crc64 }, [written.segment]);
+    sendEmpty(r, 200, { ETag: `"${object.etag}"`, 'x-cos-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object, r.amz) });
+  } finally {
+    written.release();
+  }
+}
+
+/** Looks up an object for GET/HEAD applying the anonymous rules and the SSE-C key check. */
+export function readableObject(ctx: EngineContext, r: EngineRequest): { object: ObjectRow; customerKey: Buffer | undefined } {
+  if (r.auth.kind === 'anonymous') {
+    const bucket = ctx.index.getBucket(r.bucket);
+    if (!bucket || (bucket.acl !== 'public-read' && bucket.acl !== 'public-read-write')) throw cosError('AccessDenied', 'Anonymous access is not allowed.');
+    const object = ctx.index.getObject(r.bucket, r.key);
+    if (!object) throw cosError('NoSuchKey');
+    if (object.sse !== 'none') throw cosError('AccessDenied', 'Encrypted objects cannot be read anonymously.');
+    if (readCustomerKey(r.req.headers) !== undefined) throw cosError('InvalidRequest', 'The object was not encrypted with a customer key.');
+    return { object, customerKey: undefined };
+  }
+  requireBucket(ctx, r);
+  const object = ctx.index.getObject(r.bucket, r.key);
+  if (!object) throw cosError('NoSuchKey');
+  const customerKey = readCustomerKey(r.req.headers);
+  checkCustomerKey(object, customerKey);
+  return { object, customerKey };
+}
+
+const overrides: [string, string][] = [
+  ['response-content-type', 'Content-Type'], ['response-content-language', 'Content-Language'], ['response-expires', 'Expires'],
+  ['response-cache-control', 'Cache-Control'], ['response-content-disposition', 'Content-Disposition'], ['response-content-encoding', 'Content-Encoding'],
+];
+
+/** GET / HEAD Object: preconditions, one range, `response-*` overrides (signed requests only), streamed plaintext. */
+export async function getObject(ctx: EngineContext, r: EngineRequest): Promise<void> {
+  const { object, customerKey } = readableObject(ctx, r);
+  const headers: OutgoingHttpHeaders = objectHeaders(object, r.amz);
+  const precondition = evaluatePreconditions(r.req.headers, object.etag, object.modified);
+  if (precondition === 412) throw cosError('PreconditionFailed');
+  if (precondition === 304) {
+    r.res.writeHead(304, { ETag: headers.ETag, 'Last-Modified': headers['Last-Modified'], 'Content-Type': object.contentType });
+    r.res.end();
+    return;
+  }
+  if (r.auth.kind !== 'anonymous') {
+    for (const [param, header] of overrides) {
+      const value = r.params.get(param);
+      if (value !== undefined && value !== '') headers[header] = value;
+    }
+  }
+  const range = r.method === 'GET' || firstHeader(r.req.headers, 'range') !== undefined ? parseRange(firstHeader(r.req.headers, 'range'), object.size) : undefined;
+  const status = range ? 206 : 200;
+  headers['Content-Length'] = String(range ? range.end - range.start + 1 : object.size);
+  if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${object.size}`;
+  if (r.method === 'HEAD' || object.size === 0) {
+    r.res.writeHead(status, headers);
+    r.res.end();
+    return;
+  }
+  const segments = ctx.index.objectSegments(object.objectId);
+  // Unseal the first data key now so a key problem is an error document, not a truncated body.
+  const first = firstSegmentAt(segments, range?.start ?? 0);
+  if (first) ctx.keys.unseal(object, first, object.bucket, object.key, customerKey)?.fill(0);
+  const stream = createObjectStream(ctx.blobs, ctx.keys, { bucket: object.bucket, key: object.key, record: object, segments, customerKey, refresh: (blobId) => ctx.index.getSegment(blobId) }, range);
+  r.res.writeHead(status, headers);
+  await pipeline(stream, r.res);
+}
+
+function firstSegmentAt(segments: SegmentRow[], offset: number): SegmentRow | undefined {
+  let position = 0;
+  for (const segment of segments) {
+    if (segment.size > 0 && offset < position + segment.size) return segment;
+    position += segment.size;
+  }
+  return undefined;
+}
+
+/** DELETE Object: 204 whether or not the key existed. */
+export async function deleteObject(ctx: EngineContext, r: EngineRequest): Promise<void> {
+  requireSigned(r);
+  requireBucket(ctx, r);
+  const removed = await ctx.index.commit(() => ctx.index.removeObject(r.bucket, r.key));
+  await ctx.blobs.remove(removed);
+  sendEmpty(r, 204);
+}

@@ -1,0 +1,101 @@
+/** Writes one blob segment (a whole object or a part) with its own sealed data key, and commits whole objects to the index. */
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { cosError } from '../../protocol/cosError.ts';
+import { writeBlob, type BlobWriteResult } from '../storage/blobWriter.ts';
+import { BlobStore } from '../storage/blobStore.ts';
+import { segmentContext } from '../keys/dataKeys.ts';
+import type { ContentStores } from './contentStores.ts';
+import type { ContentRecord, ObjectRow, SegmentRow, SseRecord } from '../storage/engineIndex.ts';
+
+/** Largest single PUT and largest part: 5 GiB. */
+export const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
+
+/** What a segment write needs. */
+export interface SegmentWrite {
+  bucket: string;
+  key: string;
+  uploadId: string | null;
+  partNumber: number;
+  record: SseRecord;
+  customerKey?: Buffer;
+  source: Readable;
+  expectedSize?: number;
+  sha256?: boolean;
+  check?: (result: BlobWriteResult) => void;
+}
+
+/** A written, durable but not yet indexed segment; `release` ends the key-version lease. */
+export interface WrittenSegment {
+  segment: SegmentRow;
+  result: BlobWriteResult;
+  release(): void;
+}
+
+/** Streams `source` into a new blob (encrypted per `record`) and returns its segment row (object id unset). */
+export async function writeSegment(ctx: ContentStores, write: SegmentWrite): Promise<WrittenSegment> {
+  const blobId = BlobStore.newId();
+  const sealed = await ctx.keys.seal(write.record, write.customerKey, segmentContext(write.bucket, write.key, write.uploadId, write.partNumber, blobId));
+  try {
+    const result = await writeBlob(ctx.blobs, write.source, {
+      blobId,
+      encryption: sealed && { dataKey: sealed.dataKey, context: segmentContext(write.bucket, write.key, write.uploadId, write.partNumber, blobId) },
+      maxSize: MAX_OBJECT_SIZE,
+      expectedSize: write.expectedSize,
+      sha256: write.sha256,
+      check: write.check,
+    });
+    const segment: SegmentRow = {
+      blobId, objectId: null, uploadId: write.uploadId, partNumber: write.partNumber, seq: 0, bucket: write.bucket, key: write.key,
+      size: result.size, md5: result.md5.toString('hex'), crc64: result.crc64.toString(10), modified: ctx.clock.now(),
+      sealedKey: sealed?.sealedKey ?? null, sealKeyId: sealed?.sealKeyId ?? null, sealVersion: sealed?.sealVersion ?? null,
+    };
+    return { segment, result, release: sealed?.release ?? (() => {}) };
+  } catch (error) {
+    sealed?.release();
+    throw error;
+  } finally {
+    sealed?.dataKey.fill(0);
+  }
+}
+
+/** A new random object id. */
+export function newObjectId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/**
+ * Makes `segments` the content of `bucket/key` in one index transaction (the commit point), replacing any
+ * previous version; then deletes the replaced blobs. NoSuchBucket (and the new blobs removed) when the bucket
+ * vanished meanwhile. `etag` defaults to the single segment's MD5.
+ */
+export async function commitObject(
+  ctx: ContentStores, target: { bucket: string; key: string; record: SseRecord; content: ContentRecord; etag: string; crc64: string },
+  segments: SegmentRow[], extra: () => void = () => {},
+): Promise<ObjectRow> {
+  const objectId = newObjectId();
+  const object: ObjectRow = {
+    bucket: target.bucket, key: target.key, objectId, size: segments.reduce((sum, segment) => sum + segment.size, 0), etag: target.etag,
+    crc64: target.crc64, modified: ctx.clock.now(), ...target.content, ...target.record,
+  };
+  let replaced: string[];
+  try {
+    replaced = await ctx.index.commit(() => {
+      if (!ctx.index.getBucket(target.bucket)) throw cosError('NoSuchBucket');
+      const old = ctx.index.removeObject(target.bucket, target.key);
+      ctx.index.insertObject(object);
+      segments.forEach((segment, seq) => {
+        if (segment.uploadId !== null && segment.partNumber > 0 && ctx.index.hasBlob(segment.blobId)) ctx.index.attachPart(segment.blobId, objectId, seq);
+        else ctx.index.insertSegment({ ...segment, objectId, seq });
+      });
+      extra();
+      return old;
+    });
+  } catch (error) {
+    const fresh = segments.filter((segment) => segment.uploadId === null).map((segment) => segment.blobId);
+    await ctx.blobs.remove(fresh);
+    throw error;
+  }
+  await ctx.blobs.remove(replaced);
+  return object;
+}

@@ -1,0 +1,90 @@
+/** Streams a request body into a new blob in one pass: size limit, MD5, CRC-64 (and SHA-256), optional encryption, durable commit. */
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createEncryptStream } from '../../crypto/index.ts';
+import { cosError } from '../../protocol/cosError.ts';
+import { Crc64Hasher } from '../../protocol/crc64.ts';
+import type { BlobStore } from './blobStore.ts';
+import { createFileHandleSink } from './fileHandleSink.ts';
+
+/** Options of {@link writeBlob}. */
+export interface BlobWriteOptions {
+  /** Blob id to use (it is part of the encryption context, so callers choose it first). */
+  blobId: string;
+  /** Encrypt with this data key and context; plain when absent. */
+  encryption?: { dataKey: Buffer; context: string };
+  /** Largest accepted plaintext (EntityTooLarge above). */
+  maxSize: number;
+  /** Declared plaintext size; a different count fails with IncompleteBody. */
+  expectedSize?: number;
+  /** Also compute the SHA-256 of the plaintext (SigV4 payload check). */
+  sha256?: boolean;
+  /** Runs after the body is stored but before the commit; throw to discard the blob (BadDigest, …). */
+  check?: (result: BlobWriteResult) => void;
+}
+
+/** What was written. */
+export interface BlobWriteResult {
+  blobId: string;
+  size: number;
+  md5: Buffer;
+  crc64: bigint;
+  sha256Hex?: string;
+}
+
+const WRITE_BUFFER = 4 << 20;
+
+class Meter extends Transform {
+  readonly md5: Hash = createHash('md5');
+  readonly crc = new Crc64Hasher();
+  readonly sha: Hash | undefined;
+  size = 0;
+  readonly #max: number;
+
+  constructor(max: number, sha256: boolean) {
+    super({ highWaterMark: 1 << 20 });
+    this.#max = max;
+    this.sha = sha256 ? createHash('sha256') : undefined;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.size > this.#max) {
+      callback(cosError('EntityTooLarge', `The body exceeds the maximum allowed size of ${this.#max} bytes.`));
+      return;
+    }
+    this.md5.update(chunk);
+    this.crc.update(chunk);
+    this.sha?.update(chunk);
+    callback(null, chunk);
+  }
+}
+
+/**
+ * Reads `source` to the end, hashing the plaintext, encrypting it when asked, and writing it to
+ * DATA/tmp; then runs `check`, and on success makes the blob durable under `blobId` (datasync, rename,
+ * directory fsync). On any failure the temp file is removed and the error rethrown.
+ */
+export async function writeBlob(store: BlobStore, source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult> {
+  const pending = await store.create(options.blobId);
+  const meter = new Meter(options.maxSize, options.sha256 ?? false);
+  // One write in flight while the next megabytes are hashed and encrypted; the handle stays open for datasync
+  // and is closed only by commit or discard.
+  const sink = createFileHandleSink(pending.handle, WRITE_BUFFER);
+  try {
+    if (options.encryption) await pipeline(source, meter, createEncryptStream(options.encryption), sink);
+    else await pipeline(source, meter, sink);
+    if (options.expectedSize !== undefined && meter.size !== options.expectedSize) {
+      throw cosError('IncompleteBody', `The body has ${meter.size} bytes but ${options.expectedSize} were declared.`);
+    }
+    const result: BlobWriteResult = { blobId: options.blobId, size: meter.size, md5: meter.md5.digest(), crc64: meter.crc.digest() };
+    if (meter.sha) result.sha256Hex = meter.sha.digest('hex');
+    options.check?.(result);
+    await store.commit(pending);
+    return result;
+  } catch (error) {
+    await store.discard(pending);
+    throw error;
+  }
+}

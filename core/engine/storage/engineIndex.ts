@@ -1,0 +1,379 @@
+/** The engine's metadata index: buckets, objects, multipart uploads and blob segments in one node:sqlite database (WAL). */
+import { inTransaction, statementCache } from '../../common/statementCache.ts';
+import { open, type FileHandle } from 'node:fs/promises';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { indexSchema } from './indexSchema.ts';
+
+/** How an object or upload is encrypted at rest. */
+export type SseMode = 'none' | 'AES256' | 'cos/kms' | 'SSE-C';
+
+/** Encryption settings of an object or upload (plain metadata; never the SSE-C key). */
+export interface SseRecord {
+  sse: SseMode;
+  kmsKeyId: string | null;
+  kmsContext: string | null;
+  customerMd5: string | null;
+  customerSalt: string | null;
+  customerFingerprint: string | null;
+}
+
+/** Content headers and user metadata stored with an object or upload. */
+export interface ContentRecord {
+  contentType: string;
+  /** Stored standard headers (cache-control, content-disposition, …), lowercase names. */
+  headers: Record<string, string>;
+  /** User metadata: lowercase `x-cos-meta-*` names. */
+  meta: Record<string, string>;
+}
+
+/** A bucket row. */
+export interface BucketRow {
+  name: string;
+  created: number;
+  acl: string;
+  /** JSON `{algorithm, kmsKeyId?}` of the default encryption, or null. */
+  encryption: string | null;
+}
+
+/** An object row. */
+export interface ObjectRow extends SseRecord, ContentRecord {
+  bucket: string;
+  key: string;
+  objectId: string;
+  size: number;
+  etag: string;
+  crc64: string;
+  modified: number;
+}
+
+/** A multipart upload row. */
+export interface UploadRow extends SseRecord, ContentRecord {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+}
+
+/** One blob: a whole single-PUT object, or one multipart part (pending or completed). */
+export interface SegmentRow {
+  blobId: string;
+  objectId: string | null;
+  uploadId: string | null;
+  partNumber: number;
+  seq: number;
+  bucket: string;
+  key: string;
+  size: number;
+  md5: string;
+  crc64: string;
+  modified: number;
+  /** Sealed data key text (`v1.…` master/KMS, `c1.…` SSE-C), null for plain blobs. */
+  sealedKey: string | null;
+  sealKeyId: string | null;
+  sealVersion: number | null;
+}
+
+type Row = Record<string, unknown>;
+
+const json = (value: unknown): Record<string, string> => (typeof value === 'string' && value !== '' ? (JSON.parse(value) as Record<string, string>) : {});
+
+function sseOf(row: Row): SseRecord {
+  return {
+    sse: row.sse as SseMode,
+    kmsKeyId: (row.kms_key_id as string | null) ?? null,
+    kmsContext: (row.kms_context as string | null) ?? null,
+    customerMd5: (row.customer_md5 as string | null) ?? null,
+    customerSalt: (row.customer_salt as string | null) ?? null,
+    customerFingerprint: (row.customer_fingerprint as string | null) ?? null,
+  };
+}
+
+function objectOf(row: Row): ObjectRow {
+  return {
+    bucket: row.bucket as string, key: row.key as string, objectId: row.object_id as string, size: Number(row.size), etag: row.etag as string,
+    crc64: row.crc64 as string, modified: Number(row.modified), contentType: row.content_type as string, headers: json(row.headers), meta: json(row.meta),
+    ...sseOf(row),
+  };
+}
+
+function uploadOf(row: Row): UploadRow {
+  return {
+    uploadId: row.upload_id as string, bucket: row.bucket as string, key: row.key as string, initiated: Number(row.initiated),
+    contentType: row.content_type as string, headers: json(row.headers), meta: json(row.meta), ...sseOf(row),
+  };
+}
+
+/** Converts a segment row from SQL. */
+export function segmentOf(row: Row): SegmentRow {
+  return {
+    blobId: row.blob_id as string, objectId: (row.object_id as string | null) ?? null, uploadId: (row.upload_id as string | null) ?? null,
+    partNumber: Number(row.part_number), seq: Number(row.seq), bucket: row.bucket as string, key: row.key as string, size: Number(row.size),
+    md5: row.md5 as string, crc64: row.crc64 as string, modified: Number(row.modified), sealedKey: (row.sealed_key as string | null) ?? null,
+    sealKeyId: (row.seal_key_id as string | null) ?? null, sealVersion: row.seal_version === null || row.seal_version === undefined ? null : Number(row.seal_version),
+  };
+}
+
+/**
+ * The index. Every method is synchronous and short; a method that changes several rows runs in one
+ * transaction (the commit point of a write). Statements are prepared once and cached.
+ */
+export class EngineIndex {
+  readonly db: DatabaseSync;
+  readonly #prepare: (sql: string) => StatementSync;
+  readonly #file: string;
+
+  /** Opens (creating) the database at `file` in WAL mode with synchronous=FULL; `readOnly` for status readers. */
+  constructor(file: string, options: { readOnly?: boolean } = {}) {
+    this.db = new DatabaseSync(file, { readOnly: options.readOnly ?? false, timeout: 5000 });
+    this.#file = file;
+    this.#prepare = statementCache(this.db);
+    if (!options.readOnly) {
+      this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;');
+      this.db.exec(indexSchema);
+    }
+  }
+
+  /** A cached prepared statement. */
+  statement(sql: string): StatementSync {
+    return this.#prepare(sql);
+  }
+
+  /** Runs `work` in one IMMEDIATE transaction; rolls back when it throws. */
+  transaction<T>(work: () => T): T {
+    return inTransaction(this.db, 'BEGIN IMMEDIATE', work);
+  }
+
+  /**
+   * Group commit: queues `work` and runs it, together with the other commits queued in the same turn of the
+   * event loop, in one transaction (one fsync), each inside its own SAVEPOINT so one failing rolls back only
+   * itself. Resolves after COMMIT (the commit point) and the WAL's fsync, in queue order; rejects with `work`'s
+   * error.
+   */
+  commit<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#queue.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #queue: { work: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+
+  #flush(): void {
+    const batch = this.#queue;
+    this.#queue = [];
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      // SQLite's own fsync (synchronous=FULL) would block the event loop for every commit; this one COMMIT writes the
+      // WAL without it and the WAL is fsynced on the thread pool below, before any caller hears "committed".
+      this.db.exec('PRAGMA synchronous = NORMAL');
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const entry of batch) {
+        this.db.exec('SAVEPOINT engine_commit');
+        try {
+          outcomes.push({ ok: true, value: entry.work() });
+          this.db.exec('RELEASE engine_commit');
+        } catch (error) {
+          this.db.exec('ROLLBACK TO engine_commit');
+          this.db.exec('RELEASE engine_commit');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      for (const entry of batch) entry.reject(error);
+      return;
+    } finally {
+      this.db.exec('PRAGMA synchronous = FULL');
+    }
+    const settle = (): void =>
+      batch.forEach((entry, index) => {
+        const outcome = outcomes[index]!;
+        if (outcome.ok) entry.resolve(outcome.value);
+        else entry.reject(outcome.error);
+      });
+    this.#syncWal().then(settle, (error: unknown) => {
+      for (const entry of batch) entry.reject(error);
+    });
+  }
+
+  #wal: Promise<FileHandle> | undefined;
+
+  /** fsync of the WAL file (it exists once the first transaction committed; its inode stays while the DB is open). */
+  async #syncWal(): Promise<void> {
+    this.#wal ??= open(`${this.#file}-wal`, 'r');
+    await (await this.#wal).datasync();
+  }
+
+  /** Closes the database. */
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+    void this.#wal?.then((handle) => handle.close()).catch(() => {});
+  }
+
+  // Buckets.
+
+  /** Stored objects and their plaintext bytes, over every bucket. */
+  stats(): { objects: number; bytes: number } {
+    const row = this.statement('SELECT count(*) AS objects, coalesce(sum(size), 0) AS bytes FROM objects').get() as { objects: number; bytes: number };
+    return { objects: Number(row.objects), bytes: Number(row.bytes) };
+  }
+
+  /** The bucket row, or undefined. */
+  getBucket(name: string): BucketRow | undefined {
+    const row = this.statement('SELECT name, created, acl, encryption FROM buckets WHERE name = ?').get(name) as Row | undefined;
+    return row && { name: row.name as string, created: Number(row.created), acl: row.acl as string, encryption: (row.encryption as string | null) ?? null };
+  }
+
+  /** Every bucket, by name. */
+  listBuckets(): BucketRow[] {
+    return (this.statement('SELECT name, created, acl, encryption FROM buckets ORDER BY name').all() as Row[]).map((row) => ({
+      name: row.name as string, created: Number(row.created), acl: row.acl as string, encryption: (row.encryption as string | null) ?? null,
+    }));
+  }
+
+  /** Creates a bucket; returns false when it already exists. */
+  createBucket(name: string, created: number, acl: string): boolean {
+    return this.statement('INSERT OR IGNORE INTO buckets (name, created, acl) VALUES (?, ?, ?)').run(name, created, acl).changes === 1;
+  }
+
+  /** Sets the bucket ACL (`private`, `public-read`, …). */
+  setBucketAcl(name: string, acl: string): void {
+    this.statement('UPDATE buckets SET acl = ? WHERE name = ?').run(acl, name);
+  }
+
+  /** Sets (JSON) or clears (null) the bucket default encryption. */
+  setBucketEncryption(name: string, encryption: string | null): void {
+    this.statement('UPDATE buckets SET encryption = ? WHERE name = ?').run(encryption, name);
+  }
+
+  /** True when the bucket holds any object or unfinished upload. */
+  bucketInUse(name: string): boolean {
+    return this.statement('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name) !== undefined
+      || this.statement('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name) !== undefined;
+  }
+
+  /** Deletes the bucket row (callers check {@link bucketInUse} in the same transaction). */
+  deleteBucket(name: string): void {
+    this.statement('DELETE FROM buckets WHERE name = ?').run(name);
+  }
+
+  // Objects.
+
+  /** The object row of `bucket/key`, or undefined. */
+  getObject(bucket: string, key: string): ObjectRow | undefined {
+    const row = this.statement('SELECT * FROM objects WHERE bucket = ? AND key = ?').get(bucket, key) as Row | undefined;
+    return row && objectOf(row);
+  }
+
+  /** Segments of an object in read order. */
+  objectSegments(objectId: string): SegmentRow[] {
+    return (this.statement('SELECT * FROM segments WHERE object_id = ? ORDER BY seq').all(objectId) as Row[]).map(segmentOf);
+  }
+
+  /**
+   * Objects of `bucket` with keys after `after` (exclusive, or inclusive when `inclusive`) and below `before`
+   * (exclusive, when given), in UTF-8 byte order (SQLite BINARY collation on UTF-8 text), at most `limit`.
+   */
+  listObjects(bucket: string, after: string, inclusive: boolean, before: string | undefined, limit: number): ObjectRow[] {
+    const lower = inclusive ? 'key >= ?' : 'key > ?';
+    const sql = before === undefined
+      ? `SELECT * FROM objects WHERE bucket = ? AND ${lower} ORDER BY key LIMIT ?`
+      : `SELECT * FROM objects WHERE bucket = ? AND ${lower} AND key < ? ORDER BY key LIMIT ?`;
+    const rows = (before === undefined ? this.statement(sql).all(bucket, after, limit) : this.statement(sql).all(bucket, after, before, limit)) as Row[];
+    return rows.map(objectOf);
+  }
+
+  /** Removes an object row and its segment rows; returns the blob ids to delete after commit. Call inside a transaction. */
+  removeObject(bucket: string, key: string): string[] {
+    const existing = this.statement('SELECT object_id FROM objects WHERE bucket = ? AND key = ?').get(bucket, key) as Row | undefined;
+    if (!existing) return [];
+    const objectId = existing.object_id as string;
+    const blobs = (this.statement('SELECT blob_id FROM segments WHERE object_id = ?').all(objectId) as Row[]).map((row) => row.blob_id as string);
+    this.statement('DELETE FROM segments WHERE object_id = ?').run(objectId);
+    this.statement('DELETE FROM objects WHERE object_id = ?').run(objectId);
+    return blobs;
+  }
+
+  /** Inserts an object row. Call inside a transaction after {@link removeObject}. */
+  insertObject(object: ObjectRow): void {
+    this.statement(`INSERT INTO objects (bucket, key, object_id, size, etag, crc64, modified, content_type, headers, meta, sse, kms_key_id, kms_context,
+      customer_md5, customer_salt, customer_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      object.bucket, object.key, object.objectId, object.size, object.etag, object.crc64, object.modified, object.contentType,
+      JSON.stringify(object.headers), JSON.stringify(object.meta), object.sse, object.kmsKeyId, object.kmsContext, object.customerMd5,
+      object.customerSalt, object.customerFingerprint,
+    );
+  }
+
+  /** Inserts a segment row. */
+  insertSegment(segment: SegmentRow): void {
+    this.statement(`INSERT INTO segments (blob_id, object_id, upload_id, part_number, seq, bucket, key, size, md5, crc64, modified, sealed_key,
+      seal_key_id, seal_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      segment.blobId, segment.objectId, segment.uploadId, segment.partNumber, segment.seq, segment.bucket, segment.key, segment.size, segment.md5,
+      segment.crc64, segment.modified, segment.sealedKey, segment.sealKeyId, segment.sealVersion,
+    );
+  }
+
+  /** The segment row of a blob, or undefined. */
+  getSegment(blobId: string): SegmentRow | undefined {
+    const row = this.statement('SELECT * FROM segments WHERE blob_id = ?').get(blobId) as Row | undefined;
+    return row && segmentOf(row);
+  }
+
+  /** Whether a blob id is referenced by any segment (orphan sweep). */
+  hasBlob(blobId: string): boolean {
+    return this.statement('SELECT 1 FROM segments WHERE blob_id = ?').get(blobId) !== undefined;
+  }
+
+  // Multipart uploads.
+
+  /** The upload row, or undefined. */
+  getUpload(uploadId: string): UploadRow | undefined {
+    const row = this.statement('SELECT * FROM uploads WHERE upload_id = ?').get(uploadId) as Row | undefined;
+    return row && uploadOf(row);
+  }
+
+  /** Inserts a new multipart upload. */
+  insertUpload(upload: UploadRow): void {
+    this.statement(`INSERT INTO uploads (upload_id, bucket, key, initiated, content_type, headers, meta, sse, kms_key_id, kms_context, customer_md5,
+      customer_salt, customer_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      upload.uploadId, upload.bucket, upload.key, upload.initiated, upload.contentType, JSON.stringify(upload.headers), JSON.stringify(upload.meta),
+      upload.sse, upload.kmsKeyId, upload.kmsContext, upload.customerMd5, upload.customerSalt, upload.customerFingerprint,
+    );
+  }
+
+  /** Pending parts of an upload by part number, ascending, after `marker`, at most `limit`. */
+  uploadParts(uploadId: string, marker = 0, limit = 10_001): SegmentRow[] {
+    return (this.statement('SELECT * FROM segments WHERE upload_id = ? AND object_id IS NULL AND part_number > ? ORDER BY part_number LIMIT ?')
+      .all(uploadId, marker, limit) as Row[]).map(segmentOf);
+  }
+
+  /** Replaces part `partNumber` of an upload (inside a transaction); returns the replaced blob ids. */
+  putPart(segment: SegmentRow): string[] {
+    const old = (this.statement('SELECT blob_id FROM segments WHERE upload_id = ? AND object_id IS NULL AND part_number = ?')
+      .all(segment.uploadId, segment.partNumber) as Row[]).map((row) => row.blob_id as string);
+    this.statement('DELETE FROM segments WHERE upload_id = ? AND object_id IS NULL AND part_number = ?').run(segment.uploadId, segment.partNumber);
+    this.insertSegment(segment);
+    return old;
+  }
+
+  /** Deletes an upload and its pending parts (inside a transaction); returns their blob ids. */
+  removeUpload(uploadId: string): string[] {
+    const blobs = (this.statement('SELECT blob_id FROM segments WHERE upload_id = ? AND object_id IS NULL').all(uploadId) as Row[]).map((row) => row.blob_id as string);
+    this.statement('DELETE FROM segments WHERE upload_id = ? AND object_id IS NULL').run(uploadId);
+    this.statement('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
+    return blobs;
+  }
+
+  /** Attaches a pending part to a completed object at position `seq`. */
+  attachPart(blobId: string, objectId: string, seq: number): void {
+    this.statement('UPDATE segments SET object_id = ?, seq = ? WHERE blob_id = ?').run(objectId, seq, blobId);
+  }
+
+  /** Uploads of a bucket in (key, upload id) order after the markers, at most `limit`. */
+  listUploads(bucket: string, prefix: string, keyMarker: string, uploadIdMarker: string, limit: number): UploadRow[] {
+    const rows = this.statement(`SELECT * FROM uploads WHERE bucket = ? AND substr(key, 1, length(?)) = ? AND (key > ? OR (key = ? AND upload_id > ?))
+      ORDER BY key, upload_id LIMIT ?`).all(bucket, prefix, prefix, keyMarker, keyMarker, uploadIdMarker, limit) as Row[];
+    return rows.map(uploadOf);
+  }
+}

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { scaled } from './timeScale.ts';
 
 /** Where Debian installs Chromium (`apt install chromium`). */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -56,6 +57,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
     },
     async newPage() {
       const page = await context.newPage();
+      page.setDefaultTimeout(scaled(30_000));
       page.on('console', (message) => {
         if (message.type() === 'error') problems.push(`console: ${message.text()}`);
       });

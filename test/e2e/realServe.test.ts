@@ -9,6 +9,7 @@ import type { FileRow } from '../../core/app/contract.ts';
 import { launchBrowser, type TestBrowser } from './browser.ts';
 import { freePort, startEngineProcess, startServe, waitUntil, type EngineProcess, type ServeProcess } from './realServe.ts';
 import { requireRendererBuild } from './uiHost.ts';
+import { scaled } from './timeScale.ts';
 
 const shots = 'docs/screenshots';
 const encrypted = 'Encrypted · SSE-COS AES256 · verified';
@@ -23,7 +24,7 @@ const manySyncTimeoutMs = Math.max(170_000, manyTotal * 8);
 const count = (value: number): string => value.toLocaleString('en-US');
 const manyPath = (index: number): string => `dir-${String(Math.floor(index / manyPerDir)).padStart(3, '0')}/f-${String(index % manyPerDir).padStart(4, '0')}.txt`;
 
-describe('the real cos-sync serve in Chromium', { timeout: 120_000 + manySyncTimeoutMs }, () => {
+describe('the real cos-sync serve in Chromium', { timeout: scaled(120_000 + manySyncTimeoutMs) }, () => {
   let root: string;
   let watched: string;
   let externalFolder: string;
@@ -38,17 +39,17 @@ describe('the real cos-sync serve in Chromium', { timeout: 120_000 + manySyncTim
   let progressSeen: { at: number; file: number; text: string }[] = [];
 
   const card = (folderId: string) => `[data-testid="folder-${folderId}"]`;
-  const waitText = (selector: string, text: string | RegExp, timeout = 20_000) => page.locator(selector, { hasText: text }).first().waitFor({ timeout });
+  const waitText = (selector: string, text: string | RegExp, timeout = scaled(20_000)) => page.locator(selector, { hasText: text }).first().waitFor({ timeout });
   const row = (relative: string) => page.locator('[data-testid=file-row]', { has: page.locator('.cell-path', { hasText: new RegExp(`^${relative.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
   /** Waits until `relative` is listed as Synced with the verified SSE-COS badge. */
-  const waitSyncedRow = async (relative: string, timeout = 30_000): Promise<void> => {
+  const waitSyncedRow = async (relative: string, timeout = scaled(30_000)): Promise<void> => {
     await row(relative).locator('.cell-state', { hasText: 'Synced' }).waitFor({ timeout });
     assert.equal(await row(relative).locator('[data-testid=encryption-badge]').textContent(), encrypted, `badge of ${relative}`);
   };
   const fileRow = async (folderId: string, search: string): Promise<FileRow | undefined> => (await serve.call('listFiles', { folderId, offset: 0, limit: 10, search })).rows[0];
   const showFiles = async (folderId: string, localPath: string): Promise<void> => {
     await page.locator(`${card(folderId)} [data-testid=folder-show-files]`).click();
-    await page.locator('#files-title', { hasText: `Files in ${localPath}` }).waitFor({ timeout: 5000 });
+    await page.locator('#files-title', { hasText: `Files in ${localPath}` }).waitFor({ timeout: scaled(5000) });
   };
   const write = (file: string, content: string | Buffer): void => {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -108,7 +109,7 @@ describe('the real cos-sync serve in Chromium', { timeout: 120_000 + manySyncTim
     const upload = await browser.newPage();
     try {
       await upload.goto(`${serve.origin}/upload.html`);
-      await upload.locator('[data-testid=upload-status]', { hasText: 'No files chosen' }).waitFor({ timeout: 10_000 });
+      await upload.locator('[data-testid=upload-status]', { hasText: 'No files chosen' }).waitFor({ timeout: scaled(10_000) });
       assert.equal(await upload.locator('[data-testid=upload-bucket]').inputValue(), 'local-1250000000');
       const objectsBefore = (await serve.call('getEngineStatus')).objects;
       const big = 24 * 1024 * 1024;
@@ -117,7 +118,7 @@ describe('the real cos-sync serve in Chromium', { timeout: 120_000 + manySyncTim
         { name: 'invoice.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(40_000, 1) },
         { name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from('name,phone\nana,123\n') },
       ]);
-      await upload.locator('[data-testid=upload-status]', { hasText: '3 files' }).waitFor({ timeout: 5000 });
+      await upload.locator('[data-testid=upload-status]', { hasText: '3 files' }).waitFor({ timeout: scaled(5000) });
       await upload.locator('[data-testid=upload-prefix]').fill('manual/2026');
       await upload.locator('[data-testid=upload-sse]').selectOption('AES256');
       // Record every progress text the page shows (the local engine is fast; a poll could miss them all).
@@ -133,8 +134,8 @@ describe('the real cos-sync serve in Chromium', { timeout: 120_000 + manySyncTim
         }).observe(document.body, { subtree: true, childList: true, characterData: true });
       });
       await upload.locator('[data-testid=upload-start]').click();
-      await upload.locator('[data-testid=upload-result]').nth(2).waitFor({ timeout: 60_000 });
-      await upload.locator('[data-testid=upload-status]', { hasText: 'All 3 files uploaded' }).waitFor({ timeout: 10_000 });
+      await upload.locator('[data-testid=upload-result]').nth(2).waitFor({ timeout: scaled(60_000) });
+      await upload.locator('[data-testid=upload-status]', { hasText: 'All 3 files uploaded' }).waitFor({ timeout: scaled(10_000) });
       const results = await upload.locator('[data-testid=upload-result]').allTextContents();
       assert.deepEqual(results, Array(3).fill('Encrypted · SSE-COS AES256 · confirmed by server'));
       progressSeen = await upload.evaluate(() => (window as unknown as { progressSeen: { at: number; file: number; text: string }[] }).progressSeen);

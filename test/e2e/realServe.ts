@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CosSyncArguments, CosSyncMethod, CosSyncResult } from '../../core/app/contract.ts';
+import { scaled } from './timeScale.ts';
 
 /** The `cos-sync` entry shim, run with this Node (24) so that it can load TypeScript. */
 export const cliPath = fileURLToPath(new URL('../../core/cli/bin.js', import.meta.url));
@@ -64,7 +65,7 @@ export async function startCli(args: string[], options: { ready: RegExp; env?: N
       await exited;
     },
   };
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = scaled(options.timeoutMs ?? 30_000);
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => fail(`did not print ${options.ready} within ${timeoutMs / 1000} s`), timeoutMs);
     const fail = (why: string): void => {
@@ -101,7 +102,7 @@ export async function freePort(): Promise<number> {
  * (a function is evaluated then, so it can describe the progress it saw) and the last value or error.
  */
 export async function waitUntil<T>(what: string | (() => string), check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   let last: unknown;
   for (;;) {
     try {
@@ -111,7 +112,7 @@ export async function waitUntil<T>(what: string | (() => string), check: () => P
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${typeof what === 'string' ? what : what()}. Last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > deadline) throw new Error(`Timed out after ${scaled(timeoutMs) / 1000} s waiting for ${typeof what === 'string' ? what : what()}. Last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -8,6 +8,7 @@ import { activityView } from '../../core/app/statusViews.ts';
 import { launchBrowser, type TestBrowser } from './browser.ts';
 import { createFakeService, type FakeService } from './fakeService.ts';
 import { startUiHost } from './uiHost.ts';
+import { scaled } from './timeScale.ts';
 
 const shots = 'docs/screenshots';
 const folder = '[data-testid=folder-photos]';
@@ -18,7 +19,7 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
   let browser: TestBrowser;
   let page: Page;
 
-  const waitText = (selector: string, text: string | RegExp, timeout = 15_000) => page.locator(selector, { hasText: text }).first().waitFor({ timeout });
+  const waitText = (selector: string, text: string | RegExp, timeout = scaled(15_000)) => page.locator(selector, { hasText: text }).first().waitFor({ timeout });
   const called = (method: string) => service.calls.filter((call) => call.method === method);
 
   before(async () => {
@@ -289,7 +290,7 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     await page.locator('[data-testid=upload-start]').click();
     await waitText('[data-testid=upload-file-state]', /Uploading \d+%/);
     await page.screenshot({ path: `${shots}/upload-progress-light.png` });
-    await page.locator('[data-testid=upload-result]').nth(1).waitFor({ timeout: 20_000 });
+    await page.locator('[data-testid=upload-result]').nth(1).waitFor({ timeout: scaled(20_000) });
     const results = await page.locator('[data-testid=upload-result]').allTextContents();
     assert.deepEqual(results, ['Encrypted · SSE-COS AES256 · confirmed by server', 'Encrypted · SSE-COS AES256 · confirmed by server']);
     await waitText('[data-testid=upload-status]', 'All 2 files uploaded.');

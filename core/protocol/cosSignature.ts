@@ -1,5 +1,6 @@
 /** COS request signing (`q-sign-algorithm=sha1`): sign and verify, in the Authorization header or a presigned URL. */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { checkCosTimeWindow, parseCosTimeWindow } from './cosTimeWindow.ts';
 import { cosUrlEncode } from './cosUrlEncode.ts';
 import { headerValue, safeDecode, type SignableRequest } from './signableRequest.ts';
 
@@ -27,6 +28,11 @@ export interface CosSignOptions {
   expiresSeconds?: number;
   /** Sign exactly these headers (lowercase names) instead of the SDK's default choice. */
   headerNames?: string[];
+  /**
+   * `q-key-time` when it differs from `q-sign-time` (`start;end`, which must contain the sign time for a server to
+   * accept it); default: equal to the sign time, as the SDK does.
+   */
+  keyTime?: string;
 }
 
 /** The seven fields of a COS credential string. */
@@ -73,12 +79,16 @@ function canonicalPairs(pairs: [string, string][]): { list: string; text: string
   return { list: encoded.map(([name]) => name).join(';'), text: encoded.map(([name, value]) => `${name}=${value}`).join('&') };
 }
 
-/** The signature over one request with a given key time; also returns the lists it covered. */
-function computeSignature(secretKey: string, keyTime: string, method: string, pathname: string, query: [string, string][], headers: [string, string][]): { signature: string; urlParamList: string; headerList: string } {
+/**
+ * The signature over one request (§1.2): the SignKey comes from `q-key-time`, the StringToSign carries `q-sign-time`,
+ * so both windows are covered. Also returns the lists it covered.
+ */
+function computeSignature(secretKey: string, times: { keyTime: string; signTime: string }, method: string, pathname: string, query: [string, string][], headers: [string, string][]): { signature: string; urlParamList: string; headerList: string } {
+  const { keyTime, signTime } = times;
   const parameters = canonicalPairs(query);
   const headerPairs = canonicalPairs(headers);
   const httpString = `${method.toLowerCase()}\n${pathname}\n${parameters.text}\n${headerPairs.text}\n`;
-  const stringToSign = `sha1\n${keyTime}\n${sha1Hex(httpString)}\n`;
+  const stringToSign = `sha1\n${signTime}\n${sha1Hex(httpString)}\n`;
   const signature = hmacSha1Hex(cosSignKey(secretKey, keyTime), stringToSign);
   return { signature, urlParamList: parameters.list, headerList: headerPairs.list };
 }
@@ -92,12 +102,13 @@ function headersToSign(headers: Record<string, string>, names: string[] | undefi
 
 /** Returns the `Authorization` header value for a request (cos-api.md §1.2). */
 export function signCos(input: CosSignInput, credentials: CosCredentials, options: CosSignOptions): string {
-  const keyTime = `${options.startSeconds};${options.startSeconds + (options.expiresSeconds ?? 900)}`;
-  const result = computeSignature(credentials.secretKey, keyTime, input.method, input.pathname, input.query, headersToSign(input.headers, options.headerNames));
+  const signTime = `${options.startSeconds};${options.startSeconds + (options.expiresSeconds ?? 900)}`;
+  const keyTime = options.keyTime ?? signTime;
+  const result = computeSignature(credentials.secretKey, { keyTime, signTime }, input.method, input.pathname, input.query, headersToSign(input.headers, options.headerNames));
   return [
     'q-sign-algorithm=sha1',
     `q-ak=${credentials.secretId}`,
-    `q-sign-time=${keyTime}`,
+    `q-sign-time=${signTime}`,
     `q-key-time=${keyTime}`,
     `q-header-list=${result.headerList}`,
     `q-url-param-list=${result.urlParamList}`,
@@ -162,21 +173,28 @@ export interface CosVerifyOptions {
   fromQuery?: boolean;
 }
 
-/** Verifies a parsed credential against a request, per cos-api.md §1.4, comparing in constant time. */
+/**
+ * Verifies a parsed credential against a request, per cos-api.md §1.2–§1.4: both `q-key-time` and `q-sign-time`
+ * must be well-formed windows that hold now (see {@link checkCosTimeWindow}: `RequestTimeTooSkewed` or
+ * `AccessDenied`), the sign time must lie within the key time (`AccessDenied`), and the signature — whose SignKey
+ * is derived from the key time and whose StringToSign carries the sign time, so neither can be edited — must match
+ * (`SignatureDoesNotMatch`, compared in constant time). An unknown SecretId gives `InvalidAccessKeyId`.
+ */
 export function verifyCos(request: SignableRequest, auth: CosAuthorization, lookupSecret: (secretId: string) => string | undefined, options: CosVerifyOptions): CosVerifyResult {
   if (auth.algorithm.toLowerCase() !== 'sha1') return { ok: false, code: 'AccessDenied', message: 'Only q-sign-algorithm=sha1 is supported.' };
   const secretKey = lookupSecret(auth.secretId);
   if (secretKey === undefined) return { ok: false, code: 'InvalidAccessKeyId', message: 'The SecretId you provided does not exist.' };
-  const times = auth.signTime.split(';').map(Number);
-  const [start, end] = [times[0] ?? Number.NaN, times[1] ?? Number.NaN];
-  if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return { ok: false, code: 'AccessDenied', message: 'q-sign-time is malformed.' };
+  const keyWindow = parseCosTimeWindow(auth.keyTime);
+  if (!keyWindow) return { ok: false, code: 'AccessDenied', message: 'q-key-time is malformed; expected start;end in Unix seconds.' };
+  const signWindow = parseCosTimeWindow(auth.signTime);
+  if (!signWindow) return { ok: false, code: 'AccessDenied', message: 'q-sign-time is malformed; expected start;end in Unix seconds.' };
   const skew = options.maxSkewSeconds ?? 900;
-  if (start > options.nowSeconds + skew) {
-    return options.fromQuery
-      ? { ok: false, code: 'AccessDenied', message: 'Request is not valid yet.' }
-      : { ok: false, code: 'RequestTimeTooSkewed', message: 'The difference between the request time and the server time is too large.' };
+  const late = checkCosTimeWindow(keyWindow, options.nowSeconds, skew, options.fromQuery === true)
+    ?? checkCosTimeWindow(signWindow, options.nowSeconds, skew, options.fromQuery === true);
+  if (late) return { ok: false, ...late };
+  if (signWindow.start < keyWindow.start || signWindow.end > keyWindow.end) {
+    return { ok: false, code: 'AccessDenied', message: 'q-sign-time must lie within q-key-time.' };
   }
-  if (end < options.nowSeconds) return { ok: false, code: 'AccessDenied', message: 'Request has expired' };
 
   const queryByName = new Map<string, string>();
   for (const [name, value] of request.query) {
@@ -186,7 +204,7 @@ export function verifyCos(request: SignableRequest, auth: CosAuthorization, look
   const query: [string, string][] = auth.urlParamList.map((name) => [safeDecode(name), queryByName.get(name) ?? '']);
   const headers: [string, string][] = auth.headerList.map((name) => [name, headerValue(request.headers, name) ?? '']);
   const pathname = options.pathname ?? safeDecode(request.path);
-  const expected = computeSignature(secretKey, auth.keyTime, request.method, pathname, query, headers).signature;
+  const expected = computeSignature(secretKey, { keyTime: auth.keyTime, signTime: auth.signTime }, request.method, pathname, query, headers).signature;
   const given = Buffer.from(auth.signature.toLowerCase());
   const wanted = Buffer.from(expected);
   if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {

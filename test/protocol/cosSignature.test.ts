@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { cosAuthorizationFromQuery, cosSignKey, parseCosAuthorization, presignCos, signCos, signPostPolicy, verifyCos, verifyPostPolicy, type CosSignInput } from '../../core/protocol/cosSignature.ts';
 import { parseQuery, type SignableRequest } from '../../core/protocol/signableRequest.ts';
 import { cosUrlEncode, encodeKeyPath } from '../../core/protocol/cosUrlEncode.ts';
+import { parseCosTimeWindow } from '../../core/protocol/cosTimeWindow.ts';
 
 const signatureOf = (authorization: string): string => /q-signature=([0-9a-f]+)/.exec(authorization)![1]!;
 const fieldOf = (authorization: string, name: string): string => new RegExp(`${name}=([^&]*)`).exec(authorization)![1]!;
@@ -102,6 +103,14 @@ describe('COS signing vectors (cos-api.md §1.5)', () => {
     assert.equal(fieldOf(authorization, 'q-header-list'), 'content-length;host;x-cos-server-side-encryption');
     assert.equal(signatureOf(authorization), 'e737d0ebcb603baef0c090a0d1204738bb54f2da');
   });
+  it('V6: a sign time inside a longer key time (SignKey from q-key-time, StringToSign over q-sign-time; computed with Python hmac)', () => {
+    const authorization = signCos({ method: 'GET', pathname: '/exampleobject', query: [], headers: { Host: host } }, short, { ...shortOptions, keyTime: '1699999000;1700003600' });
+    assert.equal(fieldOf(authorization, 'q-sign-time'), '1700000000;1700000900');
+    assert.equal(fieldOf(authorization, 'q-key-time'), '1699999000;1700003600');
+    assert.equal(cosSignKey(short.secretKey, '1699999000;1700003600'), '8d03f72f7b282567a47c2d75407898383ab62c01');
+    // Signing the key time instead of the sign time would give 0968d5667f1aee7c9327160aaf318128a8139e05.
+    assert.equal(signatureOf(authorization), '161669644f6284ac6604ef6844f7db0936c31818');
+  });
   it('V5: POST Object policy signature', () => {
     const signKey = cosSignKey('BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz', '1567150692;1567157892');
     assert.equal(signKey, '39acc8c9f34ba5b19bce4e965b370cd3f62d2fba');
@@ -170,6 +179,43 @@ describe('verifyCos', () => {
     assert.equal(code(wireRequest(authorization), { nowSeconds: 1_700_000_000 - 901 }), 'RequestTimeTooSkewed');
     assert.equal(code(wireRequest(authorization), { nowSeconds: 1_700_000_000 + 901 }), 'AccessDenied');
     assert.equal(verifyCos(wireRequest(authorization), parsed, () => 'wrong-secret', now).ok, false);
+  });
+
+  it('every time field is covered: edited, expired, future, inverted or malformed windows are refused with the right code', () => {
+    const keyTime = '1699999000;1700007200';
+    const authorization = signCos(
+      { method: 'PUT', pathname: '/' + key, query: [['partNumber', '2'], ['uploadId', 'u 1']], headers: { Host: 'b-1250000000.cos.ap-guangzhou.myqcloud.com', 'Content-Length': '5', 'x-cos-meta-a': 'B c' } },
+      credentials,
+      { startSeconds: 1_700_000_000, expiresSeconds: 900, keyTime },
+    );
+    const parsed = parseCosAuthorization(authorization)!;
+    const outcome = (fields: Partial<typeof parsed>, nowSeconds = 1_700_000_100, fromQuery = false): string => {
+      const result = verifyCos(wireRequest(authorization), { ...parsed, ...fields }, lookup, { nowSeconds, fromQuery });
+      return result.ok ? 'ok' : `${result.code}: ${result.message}`;
+    };
+    assert.equal(outcome({}), 'ok');
+    const table: [string, Partial<typeof parsed>, number, string][] = [
+      ['sign time widened inside the key time', { signTime: '1700000000;1700007000' }, 1_700_000_100, 'SignatureDoesNotMatch'],
+      ['sign time moved inside the key time', { signTime: '1699999500;1700000400' }, 1_700_000_100, 'SignatureDoesNotMatch'],
+      ['key time edited (still containing the sign time)', { keyTime: '1699999000;1700009000' }, 1_700_000_100, 'SignatureDoesNotMatch'],
+      ['sign time past the key time', { signTime: '1700000000;1700009000' }, 1_700_000_100, 'AccessDenied: q-sign-time must lie within q-key-time.'],
+      ['sign time before the key time', { signTime: '1699998000;1700000900' }, 1_700_000_100, 'AccessDenied: q-sign-time must lie within q-key-time.'],
+      ['sign time expired, key time alive', {}, 1_700_000_901, 'AccessDenied: Request has expired'],
+      ['expired key time, sign time rewritten to now (the issue 15 attack)', { keyTime: '1600000000;1600000900', signTime: '1700000000;1700000900' }, 1_700_000_100, 'AccessDenied: Request has expired'],
+      ['inverted sign time', { signTime: '1700000900;1700000000' }, 1_700_000_100, 'AccessDenied: q-sign-time is malformed; expected start;end in Unix seconds.'],
+      ['malformed key time', { keyTime: '1699999000;1.7e9' }, 1_700_000_100, 'AccessDenied: q-key-time is malformed; expected start;end in Unix seconds.'],
+      ['sign time with a third field', { signTime: '1700000000;1700000900;5' }, 1_700_000_100, 'AccessDenied: q-sign-time is malformed; expected start;end in Unix seconds.'],
+    ];
+    for (const [name, fields, now, expected] of table) assert.equal(outcome(fields, now).startsWith(expected), true, `${name}: ${outcome(fields, now)}`);
+    assert.equal(outcome({}, 1_699_999_000 - 901), 'RequestTimeTooSkewed: The difference between the request time and the server time is too large.');
+    assert.equal(outcome({}, 1_699_999_000 - 901, true), 'AccessDenied: Request is not valid yet');
+    assert.equal(outcome({}, 1_700_000_000 - 899), 'ok', 'a client clock up to 15 minutes ahead is accepted');
+  });
+
+  it('parseCosTimeWindow takes exactly two decimal integers, start <= end', () => {
+    assert.deepEqual(parseCosTimeWindow('1;2'), { start: 1, end: 2 });
+    assert.deepEqual(parseCosTimeWindow('5;5'), { start: 5, end: 5 });
+    for (const text of ['', '1', '2;1', '1;2;3', ' 1;2', '1;2 ', '-1;2', '1e3;2e3', '0x10;0x20', '1.5;2']) assert.equal(parseCosTimeWindow(text), undefined, text);
   });
 
   it('verifies path-style requests over the path without the bucket segment', () => {

@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CosError, cosError } from '../../protocol/cosError.ts';
 import { verifyPostPolicy } from '../../protocol/cosSignature.ts';
+import { checkCosTimeWindow, parseCosTimeWindow } from '../../protocol/cosTimeWindow.ts';
 import { buildXml } from '../../protocol/xmlCodec.ts';
 import { contentFromHeaders } from '../http/contentHeaders.ts';
 import type { EngineContext } from './engineContext.ts';
@@ -33,10 +34,16 @@ function parsePolicy(base64: string): { text: Buffer; policy: Policy } {
   return { text, policy: { expiration, conditions: parsed.conditions } };
 }
 
-/** Checks the policy conditions against the form; returns the content-length-range, if any. */
+/**
+ * Checks the policy conditions against the form; returns the content-length-range, if any. A `q-sign-time`
+ * condition names the signature's key time: forms that follow the COS documentation send it as `q-key-time` only.
+ */
 function checkConditions(policy: Policy, values: Map<string, string>): { min: number; max: number } | undefined {
   let range: { min: number; max: number } | undefined;
-  const valueOf = (field: string): string => values.get(field.replace(/^\$/, '').toLowerCase()) ?? '';
+  const valueOf = (field: string): string => {
+    const name = field.replace(/^\$/, '').toLowerCase();
+    return values.get(name) ?? (name === 'q-sign-time' ? values.get('q-key-time') : undefined) ?? '';
+  };
   for (const condition of policy.conditions) {
     if (Array.isArray(condition)) {
       const [operator, field, expected] = condition as [unknown, unknown, unknown];
@@ -66,10 +73,14 @@ function verifySignature(ctx: EngineContext, r: EngineRequest, fields: Map<strin
   const secretKey = ctx.lookupSecret(secretId);
   if (secretKey === undefined) throw cosError('InvalidAccessKeyId');
   const { text, policy } = parsePolicy(policyText);
+  // The SignKey is derived from q-key-time and the signature covers the policy text, so neither the window nor the
+  // expiration can be edited: check the signature first, then both times against the clock.
   if (!verifyPostPolicy(text, secretKey, keyTime, signature)) throw cosError('SignatureDoesNotMatch');
+  const window = parseCosTimeWindow(keyTime);
+  if (!window) throw cosError('AccessDenied', 'q-key-time is malformed; expected start;end in Unix seconds.');
   const now = ctx.clock.now();
-  const [start, end] = keyTime.split(';').map(Number);
-  if (!Number.isFinite(start) || !Number.isFinite(end) || start! * 1000 > now + MAX_SKEW_SECONDS * 1000 || end! * 1000 < now) throw cosError('AccessDenied', 'Request has expired');
+  const late = checkCosTimeWindow(window, Math.floor(now / 1000), MAX_SKEW_SECONDS, true);
+  if (late) throw cosError(late.code, late.message);
   if (policy.expiration < now) throw cosError('AccessDenied', 'Request has expired');
   return checkConditions(policy, values);
 }

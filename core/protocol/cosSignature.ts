@@ -161,6 +161,22 @@ function authorizationFromFields(fields: Map<string, string>): CosAuthorization 
   };
 }
 
+/**
+ * The query values a COS signature covers: for each name of `q-url-param-list` (lowercase, URL-encoded), the first
+ * query parameter whose encoded lowercase name matches, or `''` when the request has none (§1.4). A parameter outside
+ * the list is not covered, whatever its value: the server must not act on it where that matters (`response-*`).
+ */
+export function cosSignedParams(query: readonly (readonly [string, string])[], urlParamList: readonly string[]): Map<string, string> {
+  const wanted = new Set(urlParamList);
+  const signed = new Map<string, string>();
+  for (const [name, value] of query) {
+    const lower = cosUrlEncode(name).toLowerCase();
+    if (wanted.has(lower) && !signed.has(lower)) signed.set(lower, value);
+  }
+  for (const name of wanted) if (!signed.has(name)) signed.set(name, '');
+  return signed;
+}
+
 /** Verification options. */
 export interface CosVerifyOptions {
   /** Current time, Unix seconds. */
@@ -196,12 +212,8 @@ export function verifyCos(request: SignableRequest, auth: CosAuthorization, look
     return { ok: false, code: 'AccessDenied', message: 'q-sign-time must lie within q-key-time.' };
   }
 
-  const queryByName = new Map<string, string>();
-  for (const [name, value] of request.query) {
-    const lower = cosUrlEncode(name).toLowerCase();
-    if (!queryByName.has(lower)) queryByName.set(lower, value);
-  }
-  const query: [string, string][] = auth.urlParamList.map((name) => [safeDecode(name), queryByName.get(name) ?? '']);
+  const signed = cosSignedParams(request.query, auth.urlParamList);
+  const query: [string, string][] = auth.urlParamList.map((name) => [safeDecode(name), signed.get(name) ?? '']);
   const headers: [string, string][] = auth.headerList.map((name) => [name, headerValue(request.headers, name) ?? '']);
   const pathname = options.pathname ?? safeDecode(request.path);
   const expected = computeSignature(secretKey, { keyTime: auth.keyTime, signTime: auth.signTime }, request.method, pathname, query, headers).signature;

@@ -8,6 +8,7 @@ import type { EngineContext } from './engineContext.ts';
 import type { BucketRow, ObjectRow, SegmentRow } from '../storage/engineIndex.ts';
 import type { EngineRequest } from '../http/engineRequest.ts';
 import { objectHeaders, sendEmpty } from '../http/engineResponse.ts';
+import { responseOverrides } from '../http/responseOverrides.ts';
 import { createObjectStream } from '../content/objectStream.ts';
 import { bodySource, checkDigests, contentMd5, declaredSize, wantsSha256 } from '../http/requestBody.ts';
 import { commitObject, writeSegment } from '../content/segmentWriter.ts';
@@ -68,15 +69,12 @@ export function readableObject(ctx: EngineContext, r: EngineRequest): { object: 
   return { object, customerKey };
 }
 
-const overrides: [string, string][] = [
-  ['response-content-type', 'Content-Type'], ['response-content-language', 'Content-Language'], ['response-expires', 'Expires'],
-  ['response-cache-control', 'Cache-Control'], ['response-content-disposition', 'Content-Disposition'], ['response-content-encoding', 'Content-Encoding'],
-];
-
-/** GET / HEAD Object: preconditions, one range, `response-*` overrides (signed requests only), streamed plaintext. */
+/** GET / HEAD Object: preconditions, one range, `response-*` overrides (only signed ones), streamed plaintext. */
 export async function getObject(ctx: EngineContext, r: EngineRequest): Promise<void> {
   const { object, customerKey } = readableObject(ctx, r);
   const headers: OutgoingHttpHeaders = objectHeaders(object, r.amz);
+  // Before the preconditions: a 304 must not let an unsigned override pass unnoticed either.
+  const overrides = responseOverrides(r);
   const precondition = evaluatePreconditions(r.req.headers, object.etag, object.modified);
   if (precondition === 412) throw cosError('PreconditionFailed');
   if (precondition === 304) {
@@ -84,12 +82,7 @@ export async function getObject(ctx: EngineContext, r: EngineRequest): Promise<v
     r.res.end();
     return;
   }
-  if (r.auth.kind !== 'anonymous') {
-    for (const [param, header] of overrides) {
-      const value = r.params.get(param);
-      if (value !== undefined && value !== '') headers[header] = value;
-    }
-  }
+  for (const [header, value] of overrides) headers[header] = value;
   const range = r.method === 'GET' || firstHeader(r.req.headers, 'range') !== undefined ? parseRange(firstHeader(r.req.headers, 'range'), object.size) : undefined;
   const status = range ? 206 : 200;
   headers['Content-Length'] = String(range ? range.end - range.start + 1 : object.size);

@@ -11,7 +11,8 @@ export const MAX_KEY_BYTES = 850;
 /** Who signed the request. */
 export type RequestAuth =
   | { kind: 'anonymous' }
-  | { kind: 'cos' }
+  /** `signedParams`: the query values the signature covers, by lowercase encoded name (see `cosSignedParams`). */
+  | { kind: 'cos'; signedParams: ReadonlyMap<string, string> }
   | { kind: 'v4'; payloadHash: string; chunked?: AwsChunkedDecoderOptions; presigned: boolean };
 
 /** A request being served. */
@@ -103,6 +104,17 @@ export function parseTarget(req: IncomingMessage): RequestTarget {
   const key = slash === -1 ? '' : rest.slice(slash + 1);
   if (!isValidBucketName(bucket)) throw cosError('InvalidBucketName', 'The bucket name must be NAME-APPID: lowercase letters, digits and hyphens.');
   return { rawPath, rawQuery, host, style: 'path', bucket, key, signedPath: `/${key}` };
+}
+
+/**
+ * The value of query parameter `name` that the request's signature covers, or undefined when it covers none: SigV4
+ * signs the whole query (first value of that exact name); a COS signature covers only `q-url-param-list`; an
+ * anonymous request covers nothing.
+ */
+export function signedParam(r: EngineRequest, name: string): string | undefined {
+  if (r.auth.kind === 'v4') return r.params.get(name);
+  if (r.auth.kind === 'cos') return r.auth.signedParams.get(name);
+  return undefined;
 }
 
 /** Decoded query pairs and a first-value map. */

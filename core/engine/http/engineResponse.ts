@@ -13,9 +13,13 @@ export function newRequestId(): string {
   return randomBytes(18).toString('base64').replace(/[+/=]/g, 'x');
 }
 
-/** Sets `x-cos-request-id`, `Server: tencent-cos` and `Date` (every response carries them). */
+/**
+ * Sets `x-cos-request-id`, `Server: tencent-cos`, `Date` and `X-Content-Type-Options: nosniff` (every response
+ * carries them; nosniff keeps a browser from running a stored object as anything its Content-Type does not say).
+ */
 export function setCommonHeaders(res: ServerResponse, requestId: string, now: number): void {
   res.setHeader('x-cos-request-id', requestId);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('x-amz-request-id', requestId);
   res.setHeader('Server', 'tencent-cos');
   res.setHeader('Date', new Date(now).toUTCString());

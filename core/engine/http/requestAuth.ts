@@ -1,6 +1,6 @@
 /** Authenticates a request: COS q-sign (header or query), SigV4 (header or presigned), or anonymous. */
 import { CosError, cosError } from '../../protocol/cosError.ts';
-import { cosAuthorizationFromQuery, parseCosAuthorization, verifyCos, type CosAuthorization } from '../../protocol/cosSignature.ts';
+import { cosAuthorizationFromQuery, cosSignedParams, parseCosAuthorization, verifyCos, type CosAuthorization } from '../../protocol/cosSignature.ts';
 import { verifyV4, type V4VerifyResult } from '../../protocol/sigv4.ts';
 import { headerValue, type SignableRequest } from '../../protocol/signableRequest.ts';
 import type { EngineRequest, RequestAuth } from './engineRequest.ts';
@@ -46,7 +46,7 @@ export function authenticate(r: EngineRequest, lookupSecret: (id: string) => str
     if (full.ok) result = full;
   }
   if (!result.ok) throw failure(result.code, result.message);
-  return { kind: 'cos' };
+  return { kind: 'cos', signedParams: cosSignedParams(r.query, cos.urlParamList) };
 }
 
 function safePath(raw: string): string {

@@ -1,9 +1,10 @@
 /** The app service: wires settings, the bundled engine, COS clients, sync and manual uploads behind the contract. */
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { CosSyncError } from '../common/errors.ts';
+import { makePrivateDir } from '../common/privateFiles.ts';
 import { silentLogger, type Logger } from '../common/logger.ts';
 import { crc64File } from '../protocol/crc64.ts';
 import { SyncManager } from '../sync/syncManager.ts';
@@ -65,7 +66,7 @@ function invalid(message: string, hint?: string): CosSyncError {
 /** Starts everything and returns the service. */
 export async function createAppService(options: AppServiceOptions): Promise<AppService> {
   const logger = options.logger ?? silentLogger;
-  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  makePrivateDir(options.dataDir);
   const settingsStore = options.settings ?? createConfSettingsStore(options.dataDir);
   const secrets = options.secrets ?? createFileSecretStore(options.dataDir);
   let settings: StoredSettings = normaliseSettings(settingsStore.read());

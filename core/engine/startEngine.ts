@@ -1,5 +1,4 @@
 /** startEngine: opens a data directory (index, blobs, keyring, credentials), sweeps orphans and serves the COS API over HTTP. */
-import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { DEFAULT_ROTATION_AGE_MS, Keyring } from '../crypto/index.ts';
 import { buildErrorXml } from '../protocol/cosError.ts';
 import { isValidBucketName, isValidRegion } from '../protocol/bucketHost.ts';
 import { CosSyncError } from '../common/errors.ts';
+import { makePrivateDir } from '../common/privateFiles.ts';
 import { BlobStore } from './storage/blobStore.ts';
 import { DataKeys } from './keys/dataKeys.ts';
 import type { EngineContext } from './api/engineContext.ts';
@@ -81,7 +81,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
   for (const bucket of options.buckets ?? []) if (!isValidBucketName(bucket)) throw new CosSyncError('InvalidArgument', `The bucket name '${bucket}' is not NAME-APPID.`);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  makePrivateDir(dataDir);
   const releaseLock = await acquireEngineLock(dataDir);
   let index: EngineIndex | undefined;
   try {

@@ -1,4 +1,5 @@
 /** The sync journal: node:sqlite (WAL) holding per-file state, upload sessions, errors with backoff and activity. */
+import { makePrivateDatabase } from '../common/privateFiles.ts';
 import { inTransaction, statementCache } from '../common/statementCache.ts';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Clock } from '../common/clock.ts';
@@ -125,6 +126,8 @@ export class Journal {
 
   /** Opens (creating and migrating) the journal at `location` (a file path or ':memory:'). */
   static open(location: string, options: JournalOptions = {}): Journal {
+    // Owner-only before SQLite creates anything: its WAL and SHM take the database file's mode.
+    makePrivateDatabase(location);
     const db = new DatabaseSync(location);
     try {
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');

@@ -2,7 +2,7 @@
 import { app, dialog, ipcMain, BrowserWindow, Notification, safeStorage, session } from 'electron';
 import Store from 'electron-store';
 import path from 'node:path';
-import { createAppService, settingsSchema, type AppService } from '../../core/index.ts';
+import { createAppService, PRIVATE_FILE_MODE, settingsSchema, type AppService } from '../../core/index.ts';
 import { registerIpc } from './ipc.ts';
 import { createSafeSecretStore } from './secretStore.ts';
 import { createTray } from './tray.ts';
@@ -19,7 +19,7 @@ async function start(): Promise<void> {
   // The UI needs no camera, notifications-from-pages, geolocation or the like: refuse every permission request.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
-  const store = new Store<Record<string, unknown>>({ name: 'settings', schema: settingsSchema });
+  const store = new Store<Record<string, unknown>>({ name: 'settings', schema: settingsSchema, configFileMode: PRIVATE_FILE_MODE });
   service = await createAppService({
     dataDir: app.getPath('userData'),
     mode: 'desktop',

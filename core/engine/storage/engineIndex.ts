@@ -1,4 +1,5 @@
 /** The engine's metadata index: buckets, objects, multipart uploads and blob segments in one node:sqlite database (WAL). */
+import { makePrivateDatabase } from '../../common/privateFiles.ts';
 import { inTransaction, statementCache } from '../../common/statementCache.ts';
 import { open, type FileHandle } from 'node:fs/promises';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
@@ -124,6 +125,7 @@ export class EngineIndex {
 
   /** Opens (creating) the database at `file` in WAL mode with synchronous=FULL; `readOnly` for status readers. */
   constructor(file: string, options: { readOnly?: boolean } = {}) {
+    if (!options.readOnly) makePrivateDatabase(file);
     this.db = new DatabaseSync(file, { readOnly: options.readOnly ?? false, timeout: 5000 });
     this.#file = file;
     this.#prepare = statementCache(this.db);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { CosSyncError } from '../../common/errors.ts';
+import { makePrivateDatabase } from '../../common/privateFiles.ts';
 
 const LOCK_FILE = 'engine.lock';
 const PID_FILE = 'engine.pid';
@@ -15,6 +16,7 @@ async function ownerText(dataDir: string): Promise<string> {
 
 /** True when the exclusive lock on DATA/engine.lock is free right now. */
 function lockIsFree(file: string): boolean {
+  makePrivateDatabase(file);
   const db = new DatabaseSync(file, { timeout: 0 });
   try {
     db.exec('BEGIN EXCLUSIVE');
@@ -33,6 +35,7 @@ function lockIsFree(file: string): boolean {
  * messages. Throws `EngineAlreadyRunning` when another engine holds it. Returns the release function.
  */
 export async function acquireEngineLock(dataDir: string): Promise<() => Promise<void>> {
+  makePrivateDatabase(path.join(dataDir, LOCK_FILE));
   const db = new DatabaseSync(path.join(dataDir, LOCK_FILE), { timeout: 0 });
   try {
     db.exec('PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;');

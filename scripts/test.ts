@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import { acquireSuiteLock } from './suiteLock.ts';
 
 const filters = process.argv.slice(2);
 const files = globSync('test/**/*.test.ts')
@@ -11,6 +12,9 @@ if (files.length === 0) {
   console.error(`No test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+
+// A whole suite waits for any other whole suite on this machine; a filtered run (a few files) does not.
+if (filters.length === 0) await acquireSuiteLock(process.cwd());
 
 // On a machine already busy with other work, states take longer to appear: the tests' upper bounds for waiting
 // on them stretch by this factor (test/e2e/timeScale.ts), and so does the per-test limit.

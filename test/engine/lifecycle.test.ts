@@ -67,7 +67,8 @@ describe('engine lifecycle', () => {
       const started = Date.now();
       await closing;
       assert.ok(closed);
-      assert.ok(Date.now() - started < 5000);
+      // Bounded far below the 10 s forced close: a close that waited for the forced close would fail here.
+      assert.ok(Date.now() - started < 9000);
     } finally {
       await t.close();
     }

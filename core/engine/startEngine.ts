@@ -9,6 +9,7 @@ import { buildErrorXml } from '../protocol/cosError.ts';
 import { isValidBucketName, isValidRegion } from '../protocol/bucketHost.ts';
 import { CosSyncError } from '../common/errors.ts';
 import { makePrivateDir } from '../common/privateFiles.ts';
+import { checkBindSecurity, urlHost } from '../common/listenAddress.ts';
 import { BlobStore } from './storage/blobStore.ts';
 import { DataKeys } from './keys/dataKeys.ts';
 import type { EngineContext } from './api/engineContext.ts';
@@ -23,8 +24,10 @@ import { handleRequest } from './requestHandler.ts';
 export interface EngineOptions {
   /** Data directory (created 0700): index.sqlite, blobs/, tmp/, keys/, credentials.json. */
   dataDir: string;
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1. A non-loopback address is refused (`InsecureBind`) without TLS unless `insecureHttp`. */
   host?: string;
+  /** Serve plain HTTP on a non-loopback address anyway (logged as a warning). */
+  insecureHttp?: boolean;
   /** Default 9000; 0 picks a free port. */
   port?: number;
   /** Default ap-guangzhou. */
@@ -81,6 +84,8 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
   for (const bucket of options.buckets ?? []) if (!isValidBucketName(bucket)) throw new CosSyncError('InvalidArgument', `The bucket name '${bucket}' is not NAME-APPID.`);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
+  const warning = checkBindSecurity({ host: options.host ?? '127.0.0.1', tls: false, insecureHttp: options.insecureHttp });
+  if (warning) logger.log('warn', warning);
   makePrivateDir(dataDir);
   const releaseLock = await acquireEngineLock(dataDir);
   let index: EngineIndex | undefined;
@@ -164,9 +169,8 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
   }, DAY_MS);
   daily.unref();
   let closed: Promise<void> | undefined;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
-    endpoint: `http://${urlHost}:${port}`,
+    endpoint: `http://${urlHost(host)}:${port}`,
     host,
     port,
     region: ctx.region,

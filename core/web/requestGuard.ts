@@ -1,6 +1,7 @@
 /** Checks every request to the web host: Host header (DNS rebinding), Origin (cross-site) and the token. */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 
 /** A new access token: 32 random bytes, base64url. */
 export function createToken(random: (size: number) => Uint8Array = randomBytes): string {
@@ -29,9 +30,17 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** The host names the page may be reached by; anything else is a DNS-rebinding attempt. */
-function allowedHosts(port: number): string[] {
-  return [`127.0.0.1:${port}`, `localhost:${port}`];
+/**
+ * True when a Host (or Origin authority) names this server: 127.0.0.1 or localhost on our port, the bound address
+ * itself, or — when bound to every interface — any IP literal on our port. Host names other than localhost are
+ * refused, as a DNS-rebinding page would present one.
+ */
+function hostAllowed(authority: string, port: number, bound: string): boolean {
+  const suffix = `:${port}`;
+  if (!authority.endsWith(suffix)) return false;
+  const name = authority.slice(0, -suffix.length).replace(/^\[(.*)\]$/, '$1');
+  if (name === '127.0.0.1' || name === 'localhost' || name === bound.toLowerCase()) return true;
+  return (bound === '0.0.0.0' || bound === '::') && isIP(name) !== 0;
 }
 
 /** A refused request: HTTP status plus the JSON error body. */
@@ -42,14 +51,15 @@ export interface Refusal {
   hint?: string;
 }
 
-/** Refuses requests whose Host is not 127.0.0.1/localhost on our port or whose Origin is another site. */
-export function checkOrigin(request: IncomingMessage, port: number): Refusal | null {
+/** Refuses requests whose Host is not this server on our port (127.0.0.1, localhost or the bound address) or whose Origin is another site. */
+export function checkOrigin(request: IncomingMessage, port: number, bound = '127.0.0.1'): Refusal | null {
   const host = (request.headers.host ?? '').toLowerCase();
-  if (!allowedHosts(port).includes(host)) {
+  if (!hostAllowed(host, port, bound)) {
     return { status: 421, code: 'BadHost', message: `This server only answers to 127.0.0.1:${port} or localhost:${port}.`, hint: 'Open the address printed by `cos-sync serve`.' };
   }
   const origin = request.headers.origin;
-  if (origin !== undefined && !allowedHosts(port).some((allowed) => origin.toLowerCase() === `http://${allowed}`)) {
+  const originHost = /^https?:\/\/(.+)$/.exec(origin?.toLowerCase() ?? '')?.[1];
+  if (origin !== undefined && (originHost === undefined || !hostAllowed(originHost, port, bound))) {
     return { status: 403, code: 'CrossOrigin', message: 'Requests from other sites are refused.' };
   }
   if (request.headers['sec-fetch-site'] === 'cross-site') {

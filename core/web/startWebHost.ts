@@ -1,9 +1,10 @@
-/** The headless host: serves the built renderer and the contract over HTTP + server-sent events on 127.0.0.1. */
+/** The headless host: serves the built renderer and the contract over HTTP + server-sent events (127.0.0.1 by default). */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isApiMethod } from '../app/apiMethods.ts';
 import type { CosSyncApi, CosSyncService } from '../app/contract.ts';
 import { CosSyncError } from '../common/errors.ts';
+import { checkBindSecurity, urlHost } from '../common/listenAddress.ts';
 import { silentLogger, type Logger } from '../common/logger.ts';
 import { apiArgumentShapes } from './apiArgumentShapes.ts';
 import { checkArguments } from './argumentShape.ts';
@@ -17,8 +18,10 @@ export interface WebHostOptions {
   service: CosSyncApi & Pick<CosSyncService, 'on'> & Partial<Pick<CosSyncService, 'receiveUploadBody'>>;
   /** Port to bind; 0 (default) picks a free one. */
   port?: number;
-  /** Only '127.0.0.1' is accepted: the UI must never be reachable from the network. */
-  host?: '127.0.0.1';
+  /** Address to bind (default 127.0.0.1). Beyond loopback the UI is refused without TLS unless `insecureHttp` (`InsecureBind`). */
+  host?: string;
+  /** Serve plain HTTP on a non-loopback address anyway (logged as a warning). */
+  insecureHttp?: boolean;
   /** The built renderer (renderer/dist). */
   staticDir: string;
   /** Access token; a random 32-byte base64url token when omitted. */
@@ -68,10 +71,12 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
 
 /** Starts the host and resolves once it listens. The caller owns it and must `close()` it. */
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
-  if ((options.host ?? '127.0.0.1') !== '127.0.0.1') throw new CosSyncError('BadHost', 'The web host only binds 127.0.0.1.');
+  const bound = options.host ?? '127.0.0.1';
+  const logger = options.logger ?? silentLogger;
+  const warning = checkBindSecurity({ host: bound, tls: false, insecureHttp: options.insecureHttp });
+  if (warning) logger.log('warn', warning);
   const { service, staticDir } = options;
   const token = options.token ?? createToken();
-  const logger = options.logger ?? silentLogger;
   const maxJsonBytes = options.maxJsonBytes ?? 1024 * 1024;
   const streams = createEventStreams(options.heartbeatMs);
   const unsubscribe = service.on((event) => streams.broadcast(event));
@@ -166,7 +171,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
 
   const server = createServer((request, response) => {
-    const refusal = checkOrigin(request, port);
+    const refusal = checkOrigin(request, port, bound);
     if (refusal) return refuse(response, refusal);
     let url: URL;
     try {
@@ -184,13 +189,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, bound, () => {
       server.off('error', reject);
       resolve();
     });
   });
   port = (server.address() as AddressInfo).port;
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `http://${bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : urlHost(bound)}:${port}`;
   logger.log('info', 'web host listening', { origin });
 
   return {

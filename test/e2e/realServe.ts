@@ -157,6 +157,8 @@ export interface ServeOptions {
   timeoutMs?: number;
   /** Pass `--verbose` (the service logs to stderr, kept in `child.output()`). */
   verbose?: boolean;
+  /** More command-line arguments (e.g. `['--port', '0']`). */
+  args?: string[];
 }
 
 /** Starts `cos-sync serve --data <temp> [--folder …]` with HOME set to a temp folder; resolves when the UI address is printed. */
@@ -165,7 +167,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
   const home = path.join(root, 'home');
   const dataDir = path.join(root, 'data');
   mkdirSync(home);
-  const args = ['serve', '--data', dataDir, ...(options.folders ?? []).flatMap((folder) => ['--folder', folder]), ...(options.noDefaultFolder ? ['--no-default-folder'] : []), ...(options.verbose ? ['--verbose'] : [])];
+  const args = ['serve', '--data', dataDir, ...(options.folders ?? []).flatMap((folder) => ['--folder', folder]), ...(options.noDefaultFolder ? ['--no-default-folder'] : []), ...(options.verbose ? ['--verbose'] : []), ...(options.args ?? [])];
   let started;
   try {
     started = await startCli(args, { ready: /COS Sync UI at (http:\/\/127\.0\.0\.1:\d+\/\?token=([\w-]+))/, env: { HOME: home }, timeoutMs: options.timeoutMs ?? 60_000, label: 'cos-sync serve' });

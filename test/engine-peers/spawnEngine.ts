@@ -25,11 +25,11 @@ export interface EngineChild {
 
 const LISTENING = /^COS engine listening on http:\/\/([^\s:]+):(\d+)\s*$/;
 
-/** Starts `cos-sync engine --data DIR --port 0 --bucket test-1250000000 --secret-id … --secret-key …` and waits for its listening line. */
-export async function spawnEngine(dataDir: string, timeoutMs = 30_000): Promise<EngineChild> {
+/** Starts `cos-sync engine --data DIR --port 0 --bucket test-1250000000 --secret-id … --secret-key … [extra]` and waits for its listening line. */
+export async function spawnEngine(dataDir: string, timeoutMs = 30_000, extra: string[] = []): Promise<EngineChild> {
   const child = spawn(
     process.execPath,
-    [CLI_BIN, 'engine', '--data', dataDir, '--port', '0', '--bucket', TEST_BUCKET, '--secret-id', TEST_CREDENTIALS.secretId, '--secret-key', TEST_CREDENTIALS.secretKey],
+    [CLI_BIN, 'engine', '--data', dataDir, '--port', '0', '--bucket', TEST_BUCKET, '--secret-id', TEST_CREDENTIALS.secretId, '--secret-key', TEST_CREDENTIALS.secretKey, ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

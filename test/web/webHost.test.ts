@@ -18,9 +18,21 @@ describe('web host', () => {
     await t.close();
   });
 
-  test('the url carries a 32-byte base64url token and the host binds 127.0.0.1 only', async () => {
+  test('the url carries a 32-byte base64url token and the host binds 127.0.0.1 unless told otherwise', async () => {
     assert.match(t.host.url, new RegExp(`^http://127\\.0\\.0\\.1:${t.host.port}/\\?token=[A-Za-z0-9_-]{43}$`));
-    await assert.rejects(startWebHost({ service: t.service, staticDir: t.staticDir, host: '0.0.0.0' as '127.0.0.1' }), /only binds 127\.0\.0\.1/);
+    await assert.rejects(startWebHost({ service: t.service, staticDir: t.staticDir, host: '0.0.0.0' }), { code: 'InsecureBind', hint: /--tls/ });
+  });
+
+  test('bound to every interface, the host answers IP-literal Host headers and still refuses host names', async () => {
+    const wide = await startWebHost({ service: t.service, staticDir: t.staticDir, host: '0.0.0.0', insecureHttp: true });
+    try {
+      const byAddress = await rawRequest(wide.port, 'POST', '/api/getSnapshot', { host: `127.0.0.2:${wide.port}`, 'content-type': 'application/json', authorization: `Bearer ${wide.token}` }, '[]');
+      assert.equal(byAddress.status, 200);
+      const rebinding = await rawRequest(wide.port, 'POST', '/api/getSnapshot', { host: `evil.example:${wide.port}`, 'content-type': 'application/json', authorization: `Bearer ${wide.token}` }, '[]');
+      assert.equal(rebinding.status, 421);
+    } finally {
+      await wide.close();
+    }
   });
 
   test('API calls without, or with a wrong, token get 401', async () => {

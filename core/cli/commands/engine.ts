@@ -2,19 +2,21 @@
 import { createLogger } from '../../common/logger.ts';
 import { describeError } from '../../common/errors.ts';
 import { startEngine } from '../../engine/startEngine.ts';
-import { integerOption, parseCommandLine, UsageError } from '../arguments.ts';
+import { bindSecurityOption, hostOption, parseCommandLine, portOption, UsageError } from '../arguments.ts';
 
 const usage = `Usage: cos-sync engine --data DIR [--host 127.0.0.1] [--port 9000] [--region ap-guangzhou]
-                       [--secret-id ID --secret-key KEY] [--bucket NAME-APPID]...
+                       [--secret-id ID --secret-key KEY] [--bucket NAME-APPID]... [--insecure-http]
 
 Runs the local COS-compatible server with SSE-COS at rest. Without --secret-id/--secret-key a key pair is
-generated on first start and kept in DIR/credentials.json. When ready it prints one line to stdout:
+generated on first start and kept in DIR/credentials.json. --port 0 picks a free port. A --host other than
+loopback (127.0.0.1, ::1, localhost) needs TLS; --insecure-http serves plain HTTP there anyway, with a warning.
+When ready it prints one line to stdout (the real port when --port 0):
   COS engine listening on http://HOST:PORT`;
 
 /** Runs the command; resolves with the exit code after a signal closed the engine. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, {
-    data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' },
+    data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' }, 'insecure-http': { type: 'boolean' },
     'secret-id': { type: 'string' }, 'secret-key': { type: 'string' }, bucket: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -25,13 +27,16 @@ export async function run(argv: string[]): Promise<number> {
   const secretId = values['secret-id'] as string | undefined;
   const secretKey = values['secret-key'] as string | undefined;
   if ((secretId === undefined) !== (secretKey === undefined)) throw new UsageError('--secret-id and --secret-key go together.');
-  const port = values.port === '0' ? 0 : integerOption(values.port, 'port', 9000);
-  if (port > 65535) throw new UsageError('--port must be at most 65535.');
+  const port = portOption(values.port, 'port', 9000);
+  const host = hostOption(values.host, 'host', '127.0.0.1');
+  const insecureHttp = values['insecure-http'] === true;
+  const warning = bindSecurityOption({ host, tls: false, insecureHttp });
+  if (warning) console.error(warning);
   const logger = createLogger('info');
   let engine;
   try {
     engine = await startEngine({
-      dataDir: values.data, host: values.host as string | undefined, port, region: values.region as string | undefined,
+      dataDir: values.data, host, port, insecureHttp, region: values.region as string | undefined,
       credentials: secretId !== undefined && secretKey !== undefined ? { secretId, secretKey } : undefined,
       buckets: (values.bucket as string[] | undefined) ?? [], logger,
     });

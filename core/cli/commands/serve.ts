@@ -3,15 +3,16 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAppService } from '../../app/service.ts';
 import { createLogger } from '../../common/logger.ts';
-import { startWebHost } from '../../web/startWebHost.ts';
-import { integerOption, parseCommandLine } from '../arguments.ts';
+import { describeError } from '../../common/errors.ts';
+import { bindSecurityOption, hostOption, parseCommandLine, portOption } from '../arguments.ts';
 
 const options = {
   data: { type: 'string' },
   folder: { type: 'string', multiple: true },
   port: { type: 'string' },
+  host: { type: 'string' },
+  'insecure-http': { type: 'boolean' },
   'engine-port': { type: 'string' },
   'no-default-folder': { type: 'boolean' },
   verbose: { type: 'boolean' },
@@ -19,17 +20,20 @@ const options = {
 } as const;
 
 /** The `--help` text. */
-export const serveHelp = `Usage: cos-sync serve [--data APPDIR] [--folder DIR]... [--port N]
+export const serveHelp = `Usage: cos-sync serve [--data APPDIR] [--folder DIR]... [--port N] [--host 127.0.0.1]
 
 Runs COS Sync without a desktop: the bundled encrypted engine (the default account), folder sync, and
 the status and upload windows as web pages on 127.0.0.1, protected by a random token in the URL.
 On the first run it syncs ~/COS Sync (or the --folder ones) to the bundled engine.
+When ready it prints one line to stdout: COS Sync UI at http://HOST:PORT/?token=…
 
 Options:
   --data APPDIR         app data folder: settings, journal, engine data (default ~/.cos-sync)
   --folder DIR          also sync DIR (repeatable)
-  --port N              UI port (default: a free one)
-  --engine-port N       bundled engine port (default: a free one)
+  --port N              UI port (default 0: a free one)
+  --host ADDRESS        UI address (default 127.0.0.1); beyond loopback it needs TLS
+  --insecure-http       serve the UI over plain HTTP on a non-loopback --host anyway (prints a warning)
+  --engine-port N       bundled engine port (default 0: a free one)
   --no-default-folder   do not create and sync ~/COS Sync on the first run
   --verbose             log to stderr
   -h, --help            show this help`;
@@ -53,18 +57,34 @@ export async function run(argv: string[]): Promise<number> {
     console.log(serveHelp);
     return 0;
   }
+  // Every option is checked before anything starts: a usage error must end the process at once.
   const dataDir = path.resolve((values.data as string | undefined) ?? path.join(os.homedir(), '.cos-sync'));
   const folders = (values.folder as string[] | undefined) ?? [];
+  const port = portOption(values.port, 'port', 0);
+  const enginePort = portOption(values['engine-port'], 'engine-port', 0);
+  const bind = hostOption(values.host, 'host', '127.0.0.1');
+  const insecureHttp = values['insecure-http'] === true;
+  const warning = bindSecurityOption({ host: bind, tls: false, insecureHttp });
+  if (warning) console.error(warning);
+  // Loaded only now: the app's module graph is large, and a usage error should not wait for it.
+  const [{ createAppService }, { startWebHost }] = await Promise.all([import('../../app/service.ts'), import('../../web/startWebHost.ts')]);
   const staticDir = await ensureRenderer();
   const service = await createAppService({
     dataDir,
     mode: 'headless',
     folders,
     ...(folders.length === 0 && !values['no-default-folder'] ? { defaultFolder: path.join(os.homedir(), 'COS Sync') } : {}),
-    ...(values['engine-port'] !== undefined ? { enginePort: integerOption(values['engine-port'], 'engine-port', 0) } : {}),
+    enginePort,
     ...(values.verbose ? { logger: createLogger('info') } : {}),
   });
-  const host = await startWebHost({ service, staticDir, port: values.port === undefined ? 0 : integerOption(values.port, 'port', 0) });
+  let host;
+  try {
+    host = await startWebHost({ service, staticDir, port, host: bind, insecureHttp });
+  } catch (error) {
+    await service.close();
+    console.error(`cos-sync serve: the UI could not listen on ${bind}:${port}: ${describeError(error)}`);
+    return 1;
+  }
   console.log(`COS Sync UI at ${host.url}`);
   if (service.engineEndpoint) console.error(`Bundled engine at ${service.engineEndpoint} (data in ${path.join(dataDir, 'engine')})`);
   await new Promise<void>((resolve) => {

@@ -30,6 +30,8 @@ interface FileJob {
   bytesDone: number;
   result: UploadFileResult | undefined;
   controller: AbortController;
+  /** True while a body for this file is being received. */
+  receiving: boolean;
 }
 
 interface Upload {
@@ -96,7 +98,7 @@ export class ManualUploads {
       },
       client: this.#options.clientFor(request.profileId),
       sse: sseFor(request.sse, request.kmsKeyId),
-      files: request.files.map((file, index) => ({ key: keys[index]!, size: file.size, path: file.path, bytesDone: 0, result: undefined, controller: new AbortController() })),
+      files: request.files.map((file, index) => ({ key: keys[index]!, size: file.size, path: file.path, bytesDone: 0, result: undefined, controller: new AbortController(), receiving: false })),
       startedAt: this.#now(),
       lastEmit: 0,
       dirty: new Set(),
@@ -107,16 +109,22 @@ export class ManualUploads {
     return { uploadId: id, keys, awaitingBody: upload.files.flatMap((file, index) => (file.path === undefined ? [index] : [])) };
   }
 
-  /** Stages the bytes of file `index` (exactly its declared size) and uploads them. */
+  /**
+   * Stages the bytes of file `index` (exactly its declared size) and uploads them. A second body for a file whose
+   * body is already arriving is refused (`UploadBodyInProgress`) before it touches the staging file.
+   */
   async receiveBody(uploadId: string, index: number, body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<UploadFileResult> {
     const upload = this.#uploads.get(uploadId);
     const file = upload?.files[index];
     if (!upload || !file) throw new CosSyncError('NoSuchUpload', `There is no upload ${uploadId} with a file number ${index}.`);
+    if (file.receiving) throw new CosSyncError('UploadBodyInProgress', `The body of file ${index} of upload ${uploadId} is already arriving.`, { hint: 'Send each file once.' });
     if (file.path !== undefined || file.result) throw new CosSyncError('InvalidArgument', `File ${index} of upload ${uploadId} does not take a body.`);
-    await mkdir(this.#options.stagingDir, { recursive: true, mode: 0o700 });
+    // Claimed before the first await: two bodies at once must never share (and truncate) one staging file.
+    file.receiving = true;
     const staged = path.join(this.#options.stagingDir, `${uploadId}-${index}`);
     signal.addEventListener('abort', () => file.controller.abort(), { once: true });
     try {
+      await mkdir(this.#options.stagingDir, { recursive: true, mode: 0o700 });
       let received = 0;
       // A browser file travels twice (browser → service, service → storage): each leg is half of its progress bar.
       const progress = (bytes: number): void => this.#progress(upload, index, Math.floor(bytes / 2));
@@ -128,7 +136,7 @@ export class ManualUploads {
           else callback(null, chunk);
         },
       });
-      await pipeline(Readable.from(body), counter, createWriteStream(staged, { mode: 0o600 }), { signal: file.controller.signal });
+      await pipeline(Readable.from(body), counter, createWriteStream(staged, { mode: 0o600, flags: 'wx' }), { signal: file.controller.signal });
       if (received !== file.size) throw new CosSyncError('InvalidArgument', `The body had ${received} bytes; ${file.size} were declared.`);
       file.path = staged;
       return await this.#runOne(upload, file, index, Math.floor(file.size / 2));
@@ -137,6 +145,7 @@ export class ManualUploads {
       return file.result!;
     } finally {
       await rm(staged, { force: true });
+      file.receiving = false;
     }
   }
 

@@ -1,4 +1,5 @@
 /** GET and HEAD Object: a streamed (optionally ranged) read, a verified download to a file, and metadata. */
+import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
@@ -57,13 +58,14 @@ export async function getObject(transport: Transport, bucket: string, key: strin
 }
 
 /**
- * Downloads a whole object to `path` (through a temporary file renamed at the end), verifying the CRC-64 when the
- * server reports one (`Crc64Mismatch` otherwise). Returns the object's metadata.
+ * Downloads a whole object to `path` (through a temporary file of its own, flushed to disk and renamed at the end),
+ * verifying the CRC-64 when the server reports one (`Crc64Mismatch` otherwise). Returns the object's metadata.
+ * Concurrent downloads to one path never share a temporary file; the last rename wins with one whole object.
  */
 export async function getObjectToFile(transport: Transport, bucket: string, key: string, path: string, options: ReadOptions = {}): Promise<ObjectInfo> {
   const result = await getObject(transport, bucket, key, options);
   const hasher = new Crc64Hasher();
-  const temporary = `${path}.cos-sync-download`;
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.cos-sync-download`;
   try {
     await pipeline(
       result.body,
@@ -73,7 +75,7 @@ export async function getObjectToFile(transport: Transport, bucket: string, key:
           done(null, chunk);
         },
       }),
-      createWriteStream(temporary),
+      createWriteStream(temporary, { flags: 'wx', flush: true }),
       { signal: options.signal },
     );
   } catch (error) {

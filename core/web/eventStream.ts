@@ -15,12 +15,24 @@ export interface EventStreams {
   close(): void;
 }
 
+/** Bytes a stream may have queued unsent before its reader counts as gone; an EventSource reconnects and gets a fresh snapshot. */
+export const MAX_QUEUED_EVENT_BYTES = 4 * 1024 * 1024;
+
 /** Creates the stream set; a comment line every `heartbeatMs` keeps proxies and idle timers from closing it. */
 export function createEventStreams(heartbeatMs = 15_000): EventStreams {
   const streams = new Set<ServerResponse>();
   let sequence = 0;
+  // A client that stops reading would otherwise make the host queue every later event for it in memory, without end.
+  const send = (stream: ServerResponse, text: string): void => {
+    if (stream.writableLength > MAX_QUEUED_EVENT_BYTES) {
+      streams.delete(stream);
+      stream.destroy();
+      return;
+    }
+    stream.write(text);
+  };
   const heartbeat = setInterval(() => {
-    for (const stream of streams) stream.write(': ping\n\n');
+    for (const stream of streams) send(stream, ': ping\n\n');
   }, heartbeatMs);
   heartbeat.unref();
 
@@ -45,7 +57,7 @@ export function createEventStreams(heartbeatMs = 15_000): EventStreams {
     broadcast(event) {
       if (streams.size === 0) return;
       const text = frame(event);
-      for (const stream of streams) stream.write(text);
+      for (const stream of streams) send(stream, text);
     },
     get size() {
       return streams.size;

@@ -128,7 +128,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       const result = await service.receiveUploadBody(uploadId, index, request, abort.signal);
       sendJson(response, 200, { result });
     } catch (error) {
-      if (!response.headersSent && !response.destroyed) failure(response, error, 'upload body');
+      if (response.headersSent || response.destroyed) return;
+      if (error instanceof CosSyncError && error.code === 'UploadBodyInProgress') sendJson(response, 409, { code: error.code, message: error.message, hint: error.hint });
+      else failure(response, error, 'upload body');
     }
   };
 

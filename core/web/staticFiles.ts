@@ -1,5 +1,6 @@
 /** Serves the built renderer (renderer/dist) with a strict Content-Security-Policy and no path escapes. */
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -71,14 +72,7 @@ export async function serveStatic(request: IncomingMessage, response: ServerResp
     response.end();
     return true;
   }
-  await new Promise<void>((resolve) => {
-    const stream = createReadStream(file);
-    stream.on('error', () => {
-      response.destroy();
-      resolve();
-    });
-    stream.on('end', resolve);
-    stream.pipe(response);
-  });
+  // pipeline, not pipe: when the browser goes away mid-file, pipe() would leave the file open and paused for good.
+  await pipeline(createReadStream(file), response).catch(() => response.destroy());
   return true;
 }

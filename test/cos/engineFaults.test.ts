@@ -1,5 +1,7 @@
 /** The client against the bundled engine behind the fault proxy: retries, resets, SSE echo, CRC, resume, abort, skew and path-style. */
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { CosClient } from '../../core/cos/cosClient.ts';
 import type { UploadedPart } from '../../core/cos/multipart.ts';
@@ -101,6 +103,18 @@ describe('CosClient against the bundled engine behind the fault proxy', () => {
     const head = await client.headObject(BUCKET, 'engine/ssec.bin', { customerKey: key });
     assert.equal(head.crc64, crc64(data).toString());
     await assert.rejects(client.headObject(BUCKET, 'engine/ssec.bin'));
+  });
+
+  it('downloads to one path at once, some cut mid-body: each failure removes only its own temporary file; the file is one whole object', async (t) => {
+    if (!ready(t)) return;
+    await client.putObject(BUCKET, 'engine/download.bin', data);
+    proxy.rules.splice(0, Infinity, { fault: { kind: 'resetResponse', afterBytes: 200_000 }, times: 3, match: (request) => request.method === 'GET' });
+    const destination = path.join(folder.dir, 'downloaded.bin');
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => client.getObjectToFile(BUCKET, 'engine/download.bin', destination)));
+    proxy.rules.splice(0, Infinity);
+    assert.equal(outcomes.filter((outcome) => outcome.status === 'rejected').length, 3, outcomes.map((outcome) => outcome.status === 'rejected' ? String(outcome.reason) : 'ok').join(' | '));
+    assert.ok((await readFile(destination)).equals(data));
+    assert.deepEqual((await readdir(folder.dir)).filter((name) => name.includes('cos-sync-download')), []);
   });
 
   it('works path-style', async (t) => {

@@ -1,6 +1,7 @@
 /** The headless web host: token, Host/Origin checks, method and argument validation, SSE, static files, uploads. */
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { apiMethods } from '../../core/app/apiMethods.ts';
 import type { AppEvent } from '../../core/app/contract.ts';
@@ -229,6 +230,29 @@ describe('web host', () => {
     const unknown = await rawRequest(t.host.port, 'PUT', '/api/upload/nope/0', { ...t.auth, 'content-length': '1' }, 'a');
     assert.equal(unknown.status, 422);
     assert.equal(JSON.parse(unknown.body).code, 'UploadNotFound');
+  });
+
+  test('an event stream whose reader stopped reading is dropped instead of queueing every event in memory', async () => {
+    const socket = connect(t.host.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(`GET /api/events HTTP/1.1\r\nHost: ${t.hostHeader}\r\nAuthorization: ${t.auth.authorization}\r\n\r\n`);
+    socket.pause();
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const path = 'x'.repeat(100_000);
+    // 64 MB of events: far beyond the loopback socket buffers and the host's queue limit.
+    for (let round = 0; round < 640; round++) {
+      t.service.emit({ type: 'activity', entries: [{ id: round, at: round, folderId: null, action: 'uploaded', path, bytes: 1, error: null }] } as unknown as AppEvent);
+      if (round % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    socket.resume();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still open'), 30_000)));
+    const outcome = await Promise.race([closed.then(() => 'closed'), late]);
+    clearTimeout(timer);
+    socket.destroy();
+    assert.equal(outcome, 'closed');
   });
 
   test('close() ends open event streams and stops listening', async () => {

@@ -22,6 +22,7 @@ const engineRooms: [string, string[]][] = [
   ['content', ['storage', 'keys']],
   ['http', ['storage:type', 'policy:type']],
   ['api', ['storage', 'keys', 'content', 'http', 'policy']],
+  ['admin', ['keys:type']],
 ];
 
 function engineImportAllowed(room: string, allowed: string[], target: string, typeOnly: boolean): boolean {

@@ -28,7 +28,11 @@ export interface EngineHostOptions {
 export async function startEngineHost(options: EngineHostOptions): Promise<EngineHost> {
   let handle: EngineHandle | undefined;
   let failure: { code: string; message: string; hint?: string } | undefined;
-  let rotation: { resealed: number; total: number } | null = null;
+  // The sweep's progress comes from the engine, so a rewrap started by `cos-sync keys` shows here too.
+  const rotation = (): { resealed: number; total: number } | null => {
+    const progress = handle?.keys.rewrapProgress();
+    return progress ? { resealed: progress.rewrapped + progress.failed, total: progress.total } : null;
+  };
   try {
     handle = await startEngine({
       dataDir: path.join(options.dataDir, 'engine'),
@@ -47,7 +51,7 @@ export async function startEngineHost(options: EngineHostOptions): Promise<Engin
   // Counting what each key version seals reads every stored object's row; snapshots ask several times a second.
   let cached: { at: number; status: EngineStatus } | undefined;
   const status = async (): Promise<EngineStatus> => {
-    if (cached && Date.now() - cached.at < 2000) return { ...cached.status, rotation };
+    if (cached && Date.now() - cached.at < 2000) return { ...cached.status, rotation: rotation() };
     cached = { at: Date.now(), status: await computeStatus() };
     return cached.status;
   };
@@ -61,7 +65,7 @@ export async function startEngineHost(options: EngineHostOptions): Promise<Engin
       activeKeyVersion: active?.version ?? null,
       keys: versions.map((version) => ({ version: version.version, createdAt: Date.parse(version.createdAt), objects: version.objects, active: version.state === 'active' })),
       ...handle.stats(),
-      rotation,
+      rotation: rotation(),
     };
   };
 
@@ -72,22 +76,25 @@ export async function startEngineHost(options: EngineHostOptions): Promise<Engin
     status,
     async rotate() {
       if (!handle) return status();
+      // The same operation as `cos-sync keys rotate --rewrap`: a new active version, then the sweep, in the engine.
       const running = handle;
       await running.keys.rotate();
       cached = undefined;
-      const before = await running.keys.status();
-      const total = before.filter((version) => version.state !== 'active').reduce((sum, version) => sum + version.objects + version.parts, 0);
-      rotation = { resealed: 0, total };
+      let lastEmit = 0;
       void running.keys
-        .rewrap()
+        .rewrap({
+          onProgress: () => {
+            if (Date.now() - lastEmit < 500) return;
+            lastEmit = Date.now();
+            void status().then((current) => options.onChange?.(current));
+          },
+        })
         .then(async (result) => {
-          rotation = null;
           cached = undefined;
           options.onChange?.(await status());
           options.logger?.log('info', 'engine keys re-sealed', { rewrapped: result.rewrapped, remaining: result.remaining });
         })
         .catch((error: unknown) => {
-          rotation = null;
           options.logger?.log('error', 'engine re-seal failed', { error: describeError(error) });
         });
       const current = await status();

@@ -19,6 +19,8 @@ import { acquireEngineLock } from './storage/engineLock.ts';
 import { newRequestId } from './http/engineResponse.ts';
 import { KeyService, type EngineKeys } from './keys/keyService.ts';
 import { handleRequest } from './requestHandler.ts';
+import { startKeyMaintenance } from './keyMaintenance.ts';
+import { startAdminChannel, type AdminChannel } from './admin/adminServer.ts';
 
 /** Options of {@link startEngine}. */
 export interface EngineOptions {
@@ -38,10 +40,12 @@ export interface EngineOptions {
   buckets?: string[];
   clock?: Clock;
   logger?: Logger;
-  /** Rotate the SSE-COS master key when its active version is older (checked at start and daily). Default 90 days. */
+  /** Rotate the SSE-COS master key when its active version is older (checked at start, then timed to the moment it is due). Default 90 days. */
   masterKeyMaxAgeMs?: number;
   /** Run the rewrap sweep in the background after start and after automatic rotation. Default true. */
   backgroundRewrap?: boolean;
+  /** The local admin channel for `cos-sync keys` (DATA/admin.json): default on, over a Unix socket (POSIX) or loopback TCP; false turns it off. */
+  adminChannel?: false | 'socket' | 'tcp';
 }
 
 /** A running engine. */
@@ -64,8 +68,6 @@ export interface EngineHandle {
   /** Stops accepting connections, lets in-flight requests finish, stops background work and closes the index. */
   close(): Promise<void>;
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 function clientErrorResponse(error: Error & { code?: string }): string {
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
@@ -151,23 +153,17 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 9000);
-  const abort = new AbortController();
-  const background = new Set<Promise<unknown>>();
-  const track = (work: Promise<unknown>): void => {
-    const guarded = work.catch((error: unknown) => ctx.logger.log('warn', 'background key work failed', { error: error instanceof Error ? error.message : String(error) }));
-    background.add(guarded);
-    void guarded.finally(() => background.delete(guarded));
-  };
-  const sweep = (): void => {
-    if (options.backgroundRewrap !== false && !abort.signal.aborted) track(keys.rewrap({ signal: abort.signal }));
-  };
-  sweep();
-  const daily = setInterval(() => {
-    track(keyring.rotateIfOlderThan(prepared.maxAge).then((rotated) => {
-      if (rotated) sweep();
-    }));
-  }, DAY_MS);
-  daily.unref();
+  const maintenance = startKeyMaintenance({ keys, keyring, maxAgeMs: prepared.maxAge, rewrap: options.backgroundRewrap !== false, clock: ctx.clock, logger: ctx.logger });
+  let admin: AdminChannel | undefined;
+  if (options.adminChannel !== false) {
+    try {
+      admin = await startAdminChannel({ dataDir: prepared.dataDir, keys, logger: ctx.logger, ...(options.adminChannel ? { transport: options.adminChannel } : {}) });
+    } catch (error) {
+      await maintenance.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
+  }
   let closed: Promise<void> | undefined;
   return {
     endpoint: `http://${urlHost(host)}:${port}`,
@@ -183,14 +179,13 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
     close() {
       closed ??= (async () => {
         closing = true;
-        clearInterval(daily);
-        abort.abort();
+        await admin?.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
         await stopped;
         clearTimeout(force);
-        await Promise.all(background);
+        await maintenance.close();
         ctx.index.close();
         await prepared.releaseLock();
       })();

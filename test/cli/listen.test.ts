@@ -82,6 +82,8 @@ describe('listening commands', () => {
       [['serve', '--bogus'], /Unknown option '--bogus'/],
       [['engine', '--data', path.join(root, 'usage'), '--port', '65536'], /--port must be a port number/],
       [['engine', '--data', path.join(root, 'usage'), '--host', 'a b'], /--host must be a host name/],
+      [['engine', '--data', path.join(root, 'usage'), '--rotate-every', '0'], /--rotate-every must be a number of days/],
+      [['keys', 'rewrap', '--data', path.join(root, 'usage'), '--batch-size', 'x'], /--batch-size must be/],
     ];
     for (const [args, message] of cases) {
       // The bound only catches a hang; on a loaded machine a Node start alone can take seconds.

@@ -6,17 +6,20 @@ import { bindSecurityOption, hostOption, parseCommandLine, portOption, UsageErro
 
 const usage = `Usage: cos-sync engine --data DIR [--host 127.0.0.1] [--port 9000] [--region ap-guangzhou]
                        [--secret-id ID --secret-key KEY] [--bucket NAME-APPID]... [--insecure-http]
+                       [--rotate-every DAYS]
 
 Runs the local COS-compatible server with SSE-COS at rest. Without --secret-id/--secret-key a key pair is
 generated on first start and kept in DIR/credentials.json. --port 0 picks a free port. A --host other than
 loopback (127.0.0.1, ::1, localhost) needs TLS; --insecure-http serves plain HTTP there anyway, with a warning.
+--rotate-every DAYS rotates the SSE-COS master key once the active version is that old (default 90; fractions
+allowed) and re-seals older data keys in the background. \`cos-sync keys … --data DIR\` works while it runs.
 When ready it prints one line to stdout (the real port when --port 0):
   COS engine listening on http://HOST:PORT`;
 
 /** Runs the command; resolves with the exit code after a signal closed the engine. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, {
-    data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' }, 'insecure-http': { type: 'boolean' },
+    data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' }, 'insecure-http': { type: 'boolean' }, 'rotate-every': { type: 'string' },
     'secret-id': { type: 'string' }, 'secret-key': { type: 'string' }, bucket: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -30,6 +33,8 @@ export async function run(argv: string[]): Promise<number> {
   const port = portOption(values.port, 'port', 9000);
   const host = hostOption(values.host, 'host', '127.0.0.1');
   const insecureHttp = values['insecure-http'] === true;
+  const rotateEvery = values['rotate-every'] === undefined ? undefined : Number(values['rotate-every']);
+  if (rotateEvery !== undefined && !(rotateEvery > 0 && rotateEvery <= 36_500)) throw new UsageError(`--rotate-every must be a number of days above 0 (got '${String(values['rotate-every'])}').`);
   const warning = bindSecurityOption({ host, tls: false, insecureHttp });
   if (warning) console.error(warning);
   const logger = createLogger('info');
@@ -37,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     engine = await startEngine({
       dataDir: values.data, host, port, insecureHttp, region: values.region as string | undefined,
+      ...(rotateEvery === undefined ? {} : { masterKeyMaxAgeMs: Math.round(rotateEvery * 24 * 60 * 60 * 1000) }),
       credentials: secretId !== undefined && secretKey !== undefined ? { secretId, secretKey } : undefined,
       buckets: (values.bucket as string[] | undefined) ?? [], logger,
     });

@@ -7,6 +7,7 @@ import { CosClient } from '../../cos/cosClient.ts';
 import { contentTypeFor } from '../../cos/contentType.ts';
 import { integerOption, parseCommandLine, UsageError } from '../arguments.ts';
 import { connectionOptionHelp, connectionOptionSpec, failureText, formatBytes, parseConnection } from '../connectionOptions.ts';
+import { progressBar } from '../progressBar.ts';
 
 const options = {
   ...connectionOptionSpec,
@@ -52,35 +53,6 @@ async function collect(inputs: string[], prefix: string): Promise<{ file: string
   return found;
 }
 
-/** Draws the progress line: in place on a TTY (≤ 10×/s), as occasional plain lines otherwise. */
-function progressBar(total: number, stream: NodeJS.WriteStream): { update(done: number, current: string): void; clear(): void } {
-  const started = performance.now();
-  let last = 0;
-  let drawn = false;
-  return {
-    update(done, current) {
-      const now = performance.now();
-      if (now - last < (stream.isTTY ? 100 : 5000) && done < total) return;
-      last = now;
-      const seconds = (now - started) / 1000;
-      const rate = seconds > 0 ? done / seconds : 0;
-      const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
-      const eta = rate > 0 ? `${Math.ceil((total - done) / rate)}s` : '?';
-      const text = `${formatBytes(done)}/${formatBytes(total)}  ${percent}%  ${formatBytes(rate)}/s  ETA ${eta}  ${current}`;
-      if (stream.isTTY) {
-        const width = 20;
-        const filled = Math.round((percent / 100) * width);
-        stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`.slice(0, (stream.columns || 120) + 8));
-        drawn = true;
-      } else if (done < total) stream.write(`progress ${text}\n`);
-    },
-    clear() {
-      if (drawn) stream.write('\r\x1b[2K');
-      drawn = false;
-    },
-  };
-}
-
 /** Runs the command; returns the exit code (0 all uploaded, 1 any failure, 2 usage). */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, options);
@@ -96,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const files = await collect(positionals, prefix);
   const total = files.reduce((sum, entry) => sum + entry.size, 0);
-  const bar = progressBar(total, process.stderr);
+  const bar = progressBar(total, process.stderr, { format: formatBytes });
   const client = new CosClient({ credentials, region, endpoint, pathStyle, concurrency, maxConnections: Math.max(8, concurrency * 2) });
   let failed = 0;
   let finished = 0;

@@ -30,14 +30,40 @@ export interface RewrapResult {
   remaining: number;
 }
 
+/** How far the running rewrap sweep is: data keys done so far out of those sealed by older versions when it began. */
+export interface RewrapProgress {
+  rewrapped: number;
+  failed: number;
+  /** Data keys sealed by non-active versions when the sweep began. */
+  total: number;
+  /** Milliseconds since the Unix epoch. */
+  startedAt: number;
+}
+
+/** Options of {@link EngineKeys.rewrap}. */
+export interface RewrapOptions {
+  /** Data keys per index transaction (default 200). */
+  batchSize?: number;
+  /** Stops the sweep after the current batch; what is done stays done, a later run continues. */
+  signal?: AbortSignal;
+  /** Called after every batch. */
+  onProgress?(progress: RewrapProgress): void;
+}
+
 /** Key operations the engine handle and the desktop app expose. */
 export interface EngineKeys {
   /** Every version of every master key with its state, creation date and reference counts. */
   status(): Promise<KeyVersionStatus[]>;
   /** Makes a new version of `keyId` (default the SSE-COS master key) active; new writes use it at once. */
   rotate(keyId?: string): Promise<{ keyId: string; version: number }>;
-  /** Re-seals data keys sealed by non-active versions, in batches (one index transaction each); safe to interrupt and re-run. */
-  rewrap(options?: { batchSize?: number; signal?: AbortSignal }): Promise<RewrapResult>;
+  /**
+   * Re-seals data keys sealed by non-active versions, in batches (one group commit each, so reads and writes go on
+   * between batches); safe to interrupt (signal, crash) and re-run. One sweep runs at a time: a second caller waits
+   * for the running one and then sweeps what is left.
+   */
+  rewrap(options?: RewrapOptions): Promise<RewrapResult>;
+  /** The running sweep's progress (whoever started it), or undefined when none runs. */
+  rewrapProgress(): RewrapProgress | undefined;
   /** Deletes a non-active version that seals nothing (throws `KeyInUse` otherwise). */
   retire(version: number, keyId?: string): Promise<void>;
 }
@@ -49,6 +75,7 @@ export class KeyService implements EngineKeys {
   readonly #inFlight: (keyId: string, version: number) => boolean;
   readonly #logger: Logger | undefined;
   #running: Promise<RewrapResult> | undefined;
+  #progress: RewrapProgress | undefined;
 
   constructor(index: EngineIndex, keyring: Keyring, options: { inFlight?: (keyId: string, version: number) => boolean; logger?: Logger } = {}) {
     this.#index = index;
@@ -77,9 +104,20 @@ export class KeyService implements EngineKeys {
     return { keyId, version: key.version };
   }
 
-  rewrap(options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<RewrapResult> {
+  rewrapProgress(): RewrapProgress | undefined {
+    return this.#progress && { ...this.#progress };
+  }
+
+  rewrap(options: RewrapOptions = {}): Promise<RewrapResult> {
     // One sweep at a time; a second caller waits for the running one and then sweeps what is left.
-    const run = async (): Promise<RewrapResult> => this.#sweep(options.batchSize ?? 500, options.signal);
+    const run = async (): Promise<RewrapResult> => {
+      this.#progress = { rewrapped: 0, failed: 0, total: this.#remaining(), startedAt: Date.now() };
+      try {
+        return await this.#sweep(options.batchSize ?? 200, options.signal, options.onProgress);
+      } finally {
+        this.#progress = undefined;
+      }
+    };
     const next = (this.#running ?? Promise.resolve()).then(run, run);
     this.#running = next.finally(() => {
       if (this.#running === next) this.#running = undefined;
@@ -87,9 +125,15 @@ export class KeyService implements EngineKeys {
     return next;
   }
 
-  async #sweep(batchSize: number, signal: AbortSignal | undefined): Promise<RewrapResult> {
+  async #sweep(batchSize: number, signal: AbortSignal | undefined, onProgress: RewrapOptions['onProgress']): Promise<RewrapResult> {
     let rewrapped = 0;
     let failed = 0;
+    const progress = this.#progress!;
+    const report = (): void => {
+      Object.assign(progress, { rewrapped, failed });
+      onProgress?.({ ...progress });
+    };
+    report();
     for (const keyId of this.#keyring.keyIds()) {
       let cursor = '';
       for (;;) {
@@ -110,10 +154,12 @@ export class KeyService implements EngineKeys {
             this.#logger?.log('warn', 'rewrap failed for a blob', { blobId: segment.blobId, error: error instanceof Error ? error.message : String(error) });
           }
         }
-        // Conditional on the old text: a row replaced or rewrapped meanwhile is left alone.
-        rewrapped += this.#index.transaction(() => updates.reduce((sum, update) => sum + Number(this.#index.statement(
+        // Conditional on the old text: a row replaced or rewrapped meanwhile is left alone. The group commit fsyncs
+        // off the event loop, together with the writes queued in the same turn.
+        rewrapped += await this.#index.commit(() => updates.reduce((sum, update) => sum + Number(this.#index.statement(
           'UPDATE segments SET sealed_key = ?, seal_version = ? WHERE blob_id = ? AND sealed_key = ?',
         ).run(update.text, update.version, update.blobId, update.old).changes), 0));
+        report();
         await yieldToLoop();
       }
     }

@@ -7,7 +7,8 @@ import { EngineIndex } from '../storage/engineIndex.ts';
 import { assertEngineStopped } from '../storage/engineLock.ts';
 import { KeyService, type KeyVersionStatus, type RewrapResult } from './keyService.ts';
 
-async function openService<T>(dataDir: string, work: (service: KeyService) => Promise<T>, readOnly = false): Promise<T> {
+/** Throws `NotEngineData` unless `dataDir` holds an engine's keyring and index (checked without opening either). */
+export async function assertEngineData(dataDir: string): Promise<void> {
   try {
     await access(path.join(dataDir, 'keys', 'keyring.json'));
     await access(path.join(dataDir, 'index.sqlite'));
@@ -16,6 +17,14 @@ async function openService<T>(dataDir: string, work: (service: KeyService) => Pr
       hint: 'Pass the --data directory the engine runs with.',
     });
   }
+}
+
+/**
+ * Opens the keyring and index of an engine data directory for key work without a running engine (the caller makes
+ * sure none runs, or only reads). Throws `NotEngineData` when `dataDir` is not one. `close` closes the index.
+ */
+export async function openKeyService(dataDir: string, readOnly = false): Promise<{ service: KeyService; close(): void }> {
+  await assertEngineData(dataDir);
   const keyring = await Keyring.open(path.join(dataDir, 'keys'));
   let index: EngineIndex;
   try {
@@ -24,10 +33,15 @@ async function openService<T>(dataDir: string, work: (service: KeyService) => Pr
     // A read-only open can fail when the WAL files are missing and cannot be created; fall back to a normal open.
     index = new EngineIndex(path.join(dataDir, 'index.sqlite'));
   }
+  return { service: new KeyService(index, keyring), close: () => index.close() };
+}
+
+async function openService<T>(dataDir: string, work: (service: KeyService) => Promise<T>, readOnly = false): Promise<T> {
+  const opened = await openKeyService(dataDir, readOnly);
   try {
-    return await work(new KeyService(index, keyring));
+    return await work(opened.service);
   } finally {
-    index.close();
+    opened.close();
   }
 }
 

@@ -64,6 +64,6 @@ export async function assertEngineStopped(dataDir: string): Promise<void> {
   const file = path.join(dataDir, LOCK_FILE);
   if (!existsSync(file) || lockIsFree(file)) return;
   throw new CosSyncError('EngineRunning', `The engine (${await ownerText(dataDir)}) is running on ${dataDir}.`, {
-    hint: 'Stop the engine first, or use the Rotate button / engine.keys in the running process.',
+    hint: 'Use `cos-sync keys` (it asks the running engine), the Rotate button, or engine.keys in the running process.',
   });
 }

@@ -1,0 +1,42 @@
+/** The CLI's progress line: drawn in place on a TTY (≤ 10×/s), as occasional plain lines otherwise, with rate and ETA. */
+
+/** Options of {@link progressBar}. */
+export interface ProgressBarOptions {
+  /** Formats an amount (default: the number as is). */
+  format?: (amount: number) => string;
+  /** Unit after a rate (default `/s` after the formatted amount). */
+  rateUnit?: string;
+  /** Milliseconds between plain lines when the stream is not a TTY (default 5000). */
+  plainIntervalMs?: number;
+}
+
+/** A progress line for `total` units of work on `stream`. */
+export function progressBar(total: number, stream: NodeJS.WriteStream, options: ProgressBarOptions = {}): { update(done: number, current?: string): void; clear(): void } {
+  const format = options.format ?? ((amount: number) => Math.round(amount).toLocaleString('en-US'));
+  const rateUnit = options.rateUnit ?? '/s';
+  const started = performance.now();
+  let last = 0;
+  let drawn = false;
+  return {
+    update(done, current = '') {
+      const now = performance.now();
+      if (now - last < (stream.isTTY ? 100 : (options.plainIntervalMs ?? 5000)) && done < total) return;
+      last = now;
+      const seconds = (now - started) / 1000;
+      const rate = seconds > 0 ? done / seconds : 0;
+      const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
+      const eta = rate > 0 ? `${Math.ceil((total - done) / rate)}s` : '?';
+      const text = `${format(done)}/${format(total)}  ${percent}%  ${format(rate)}${rateUnit}  ETA ${eta}  ${current}`.trimEnd();
+      if (stream.isTTY) {
+        const width = 20;
+        const filled = Math.round((percent / 100) * width);
+        stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`.slice(0, (stream.columns || 120) + 8));
+        drawn = true;
+      } else if (done < total) stream.write(`progress ${text}\n`);
+    },
+    clear() {
+      if (drawn) stream.write('\r\x1b[2K');
+      drawn = false;
+    },
+  };
+}

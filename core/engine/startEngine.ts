@@ -1,11 +1,8 @@
 /** startEngine: opens a data directory (index, blobs, keyring, credentials), sweeps orphans and serves the COS API over HTTP. */
-import { createServer, type Server } from 'node:http';
-import type { Socket } from 'node:net';
 import path from 'node:path';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { silentLogger, type Logger } from '../common/logger.ts';
 import { DEFAULT_ROTATION_AGE_MS, Keyring } from '../crypto/index.ts';
-import { buildErrorXml } from '../protocol/cosError.ts';
 import { isValidBucketName, isValidRegion } from '../protocol/bucketHost.ts';
 import { CosSyncError } from '../common/errors.ts';
 import { makePrivateDir } from '../common/privateFiles.ts';
@@ -16,9 +13,8 @@ import type { EngineContext } from './api/engineContext.ts';
 import { loadOrCreateCredentials, type EngineCredentials } from './keys/engineCredentials.ts';
 import { EngineIndex } from './storage/engineIndex.ts';
 import { acquireEngineLock } from './storage/engineLock.ts';
-import { newRequestId } from './http/engineResponse.ts';
 import { KeyService, type EngineKeys } from './keys/keyService.ts';
-import { handleRequest } from './requestHandler.ts';
+import { createEngineServer, DEFAULT_ENGINE_LIMITS, type EngineLimits } from './engineServer.ts';
 import { startKeyMaintenance } from './keyMaintenance.ts';
 import { startAdminChannel, type AdminChannel } from './admin/adminServer.ts';
 
@@ -44,6 +40,8 @@ export interface EngineOptions {
   masterKeyMaxAgeMs?: number;
   /** Run the rewrap sweep in the background after start and after automatic rotation. Default true. */
   backgroundRewrap?: boolean;
+  /** Connection limits (open connections, idle time, header time, keep-alive); defaults in {@link DEFAULT_ENGINE_LIMITS}. */
+  limits?: Partial<EngineLimits>;
   /** The local admin channel for `cos-sync keys` (DATA/admin.json): default on, over a Unix socket (POSIX) or loopback TCP; false turns it off. */
   adminChannel?: false | 'socket' | 'tcp';
 }
@@ -67,15 +65,6 @@ export interface EngineHandle {
   stats(): { objects: number; bytes: number };
   /** Stops accepting connections, lets in-flight requests finish, stops background work and closes the index. */
   close(): Promise<void>;
-}
-
-function clientErrorResponse(error: Error & { code?: string }): string {
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const code = tooLarge ? 'InvalidArgument' : 'InvalidRequest';
-  const requestId = newRequestId();
-  const body = buildErrorXml({ code, message: tooLarge ? 'The request headers are too large.' : 'The HTTP request could not be parsed.', requestId });
-  return `HTTP/1.1 400 Bad Request\r\nServer: tencent-cos\r\nDate: ${new Date().toUTCString()}\r\nx-cos-request-id: ${requestId}\r\nContent-Type: application/xml\r\n`
-    + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /** Starts the engine; resolves once it listens. Throws `EngineAlreadyRunning` when another engine owns `dataDir`. */
@@ -133,17 +122,7 @@ interface Prepared {
 async function serve(options: EngineOptions, prepared: Prepared): Promise<EngineHandle> {
   const { ctx, keys, keyring } = prepared;
   const host = options.host ?? '127.0.0.1';
-  let closing = false;
-  const server: Server = createServer({ maxHeaderSize: 64 * 1024, requestTimeout: 0, keepAliveTimeout: 5000, requireHostHeader: false }, (req, res) => {
-    res.on('close', () => {
-      if (closing) server.closeIdleConnections();
-    });
-    handleRequest(ctx, req, res).catch(() => res.destroy());
-  });
-  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
-    if (socket.writable && !socket.destroyed) socket.end(clientErrorResponse(error));
-    else socket.destroy();
-  });
+  const { server, closing } = createEngineServer(ctx, { ...DEFAULT_ENGINE_LIMITS, ...options.limits });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 9000, host, () => {
@@ -178,7 +157,7 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
     stats: () => ctx.index.stats(),
     close() {
       closed ??= (async () => {
-        closing = true;
+        closing();
         await admin?.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -41,6 +41,15 @@ describe('engine bad input', () => {
     assert.match(meta.text, /MetadataTooLarge/);
   });
 
+  it('refuses a blank server-side encryption header instead of storing the object unencrypted', async () => {
+    for (const name of ['x-cos-server-side-encryption', 'x-amz-server-side-encryption']) {
+      const blank = await t.request({ method: 'PUT', key: 'blank-sse', body: 'secret', headers: { [name]: '' } });
+      assert.equal(blank.status, 400, name);
+      assert.match(blank.text, /InvalidArgument/);
+    }
+    assert.equal((await t.request({ key: 'blank-sse' })).status, 404);
+  });
+
   it('rejects bad keys: too long, NUL, dot segments, bad percent-encoding', async () => {
     assert.match((await t.request({ method: 'PUT', key: 'k'.repeat(851), body: 'x' })).text, /KeyTooLong/);
     assert.equal((await t.request({ method: 'PUT', key: 'k'.repeat(850), body: 'x' })).status, 200);

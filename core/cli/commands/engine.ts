@@ -2,11 +2,11 @@
 import { createLogger } from '../../common/logger.ts';
 import { describeError } from '../../common/errors.ts';
 import { startEngine } from '../../engine/startEngine.ts';
-import { bindSecurityOption, hostOption, parseCommandLine, portOption, UsageError } from '../arguments.ts';
+import { bindSecurityOption, hostOption, integerOption, parseCommandLine, portOption, UsageError } from '../arguments.ts';
 
 const usage = `Usage: cos-sync engine --data DIR [--host 127.0.0.1] [--port 9000] [--region ap-guangzhou]
                        [--secret-id ID --secret-key KEY] [--bucket NAME-APPID]... [--insecure-http]
-                       [--rotate-every DAYS]
+                       [--rotate-every DAYS] [--max-connections 1024] [--idle-timeout 60]
 
 Runs the local COS-compatible server with SSE-COS at rest. Without --secret-id/--secret-key a key pair is
 generated on first start and kept in DIR/credentials.json. --port 0 picks a free port. A --host other than
@@ -20,6 +20,7 @@ When ready it prints one line to stdout (the real port when --port 0):
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, {
     data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' }, 'insecure-http': { type: 'boolean' }, 'rotate-every': { type: 'string' },
+    'max-connections': { type: 'string' }, 'idle-timeout': { type: 'string' },
     'secret-id': { type: 'string' }, 'secret-key': { type: 'string' }, bucket: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -37,11 +38,15 @@ export async function run(argv: string[]): Promise<number> {
   if (rotateEvery !== undefined && !(rotateEvery > 0 && rotateEvery <= 36_500)) throw new UsageError(`--rotate-every must be a number of days above 0 (got '${String(values['rotate-every'])}').`);
   const warning = bindSecurityOption({ host, tls: false, insecureHttp });
   if (warning) console.error(warning);
+  const limits = {
+    ...(values['max-connections'] === undefined ? {} : { maxConnections: integerOption(values['max-connections'], 'max-connections', 1024) }),
+    ...(values['idle-timeout'] === undefined ? {} : { idleTimeoutMs: integerOption(values['idle-timeout'], 'idle-timeout', 60) * 1000 }),
+  };
   const logger = createLogger('info');
   let engine;
   try {
     engine = await startEngine({
-      dataDir: values.data, host, port, insecureHttp, region: values.region as string | undefined,
+      dataDir: values.data, host, port, insecureHttp, limits, region: values.region as string | undefined,
       ...(rotateEvery === undefined ? {} : { masterKeyMaxAgeMs: Math.round(rotateEvery * 24 * 60 * 60 * 1000) }),
       credentials: secretId !== undefined && secretKey !== undefined ? { secretId, secretKey } : undefined,
       buckets: (values.bucket as string[] | undefined) ?? [], logger,

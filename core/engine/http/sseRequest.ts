@@ -48,7 +48,12 @@ export function parseWriteSse(headers: IncomingHttpHeaders): RequestedSse {
   const customerKey = readCustomerKey(headers);
   if (algorithm !== undefined && customerKey !== undefined) throw cosError('InvalidArgument', 'Server-side encryption and SSE-C headers cannot be combined.');
   if (customerKey !== undefined) return { mode: 'SSE-C', key: customerKey };
-  if (algorithm === undefined) return { mode: 'none' };
+  if (algorithm === undefined) {
+    // A present but blank header is a malformed request, not a request for no encryption.
+    const raw = headers['x-cos-server-side-encryption'] ?? headers['x-amz-server-side-encryption'];
+    if (raw !== undefined) throw cosError('InvalidArgument', 'The server-side encryption header is empty; use AES256 or cos/kms.');
+    return { mode: 'none' };
+  }
   if (algorithm === 'AES256') return { mode: 'AES256' };
   if (algorithm === 'cos/kms' || algorithm === 'aws:kms') {
     const keyId = firstHeader(headers, 'x-cos-server-side-encryption-cos-kms-key-id', 'x-amz-server-side-encryption-aws-kms-key-id');

@@ -54,9 +54,19 @@ const rules: Rule[] = [
     forbids: (target) => coreModules.some((other) => other !== module && inside(target, `core/${other}/`)),
     message: `core/${module} must not import the other peers (sync, cos, engine); core/app wires them.`,
   })),
+  ...coreModules.map((module): Rule => ({
+    from: `core/${module}/`,
+    forbids: (target) => inside(target, 'core/backup/'),
+    message: `core/${module} must not import core/backup: backup is a workflow built on the COS client, not below it.`,
+  })),
+  {
+    from: 'core/backup/',
+    forbids: (target) => ['sync', 'engine', 'app', 'web', 'cli'].some((other) => inside(target, `core/${other}/`)),
+    message: 'core/backup (audit, encrypt, restore) builds on core/cos, protocol and common only; core/app and core/cli use it.',
+  },
   ...['protocol', 'crypto', 'common'].map((leaf): Rule => ({
     from: `core/${leaf}/`,
-    forbids: (target) => ['cos', 'engine', 'sync', 'app', 'web', 'cli'].some((upper) => inside(target, `core/${upper}/`)),
+    forbids: (target) => ['cos', 'engine', 'sync', 'backup', 'app', 'web', 'cli'].some((upper) => inside(target, `core/${upper}/`)),
     message: `core/${leaf} is a leaf: it may not import the modules built on it.`,
   })),
   ...engineRooms.map(([room, allowed]): Rule => ({

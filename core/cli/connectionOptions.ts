@@ -28,6 +28,13 @@ export const connectionOptionHelp = `  --bucket NAME-APPID     target bucket, e.
   --secret-id ID          SecretId (default: COS_SECRET_ID)
   --secret-key KEY        SecretKey (default: COS_SECRET_KEY; prefer the variable: arguments are visible to other users)`;
 
+/** Help lines of the shared options for commands that only read (no --sse, --prefix filters). */
+export const readConnectionHelp = connectionOptionHelp
+  .split('\n')
+  .filter((line) => !/^  --(sse|kms-key-id) /.test(line))
+  .map((line) => line.replace(/^  --prefix P .*$/, '  --prefix P              only objects whose keys start with P'))
+  .join('\n');
+
 /** The parsed shared options. */
 export interface Connection {
   bucket: string;

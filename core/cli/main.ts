@@ -11,6 +11,7 @@ const commands: Record<string, Command> = {
   engine: { summary: 'run the bundled local COS engine (SSE-COS at rest)', load: () => import('./commands/engine.ts') },
   keys: { summary: 'show or rotate the engine master keys', load: () => import('./commands/keys.ts') },
   sync: { summary: 'keep a folder pushed to a bucket, encrypted', load: () => import('./commands/sync.ts') },
+  audit: { summary: 'count how every object of a bucket is encrypted (reads only)', load: () => import('./commands/audit.ts') },
   serve: { summary: 'run the app headless, with its UI in a browser', load: () => import('./commands/serve.ts') },
 };
 

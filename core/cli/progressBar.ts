@@ -10,8 +10,9 @@ export interface ProgressBarOptions {
   plainIntervalMs?: number;
 }
 
-/** A progress line for `total` units of work on `stream`. */
-export function progressBar(total: number, stream: NodeJS.WriteStream, options: ProgressBarOptions = {}): { update(done: number, current?: string): void; clear(): void } {
+/** A progress line; `total` may be unknown at first (undefined: no percent or ETA) and set later with `setTotal`. */
+export function progressBar(initialTotal: number | undefined, stream: NodeJS.WriteStream, options: ProgressBarOptions = {}): { update(done: number, current?: string): void; setTotal(total: number): void; clear(): void } {
+  let total = initialTotal;
   const format = options.format ?? ((amount: number) => Math.round(amount).toLocaleString('en-US'));
   const rateUnit = options.rateUnit ?? '/s';
   const started = performance.now();
@@ -20,19 +21,25 @@ export function progressBar(total: number, stream: NodeJS.WriteStream, options: 
   return {
     update(done, current = '') {
       const now = performance.now();
-      if (now - last < (stream.isTTY ? 100 : (options.plainIntervalMs ?? 5000)) && done < total) return;
+      const finished = total !== undefined && done >= total;
+      if (now - last < (stream.isTTY ? 100 : (options.plainIntervalMs ?? 5000)) && !finished) return;
       last = now;
       const seconds = (now - started) / 1000;
       const rate = seconds > 0 ? done / seconds : 0;
-      const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
-      const eta = rate > 0 ? `${Math.ceil((total - done) / rate)}s` : '?';
-      const text = `${format(done)}/${format(total)}  ${percent}%  ${format(rate)}${rateUnit}  ETA ${eta}  ${current}`.trimEnd();
+      const percent = total === undefined ? 0 : total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 100;
+      const eta = rate > 0 && total !== undefined ? `${Math.ceil(Math.max(0, total - done) / rate)}s` : '?';
+      const text = total === undefined
+        ? `${format(done)}  ${format(rate)}${rateUnit}  ${current}`.trimEnd()
+        : `${format(done)}/${format(total)}  ${percent}%  ${format(rate)}${rateUnit}  ETA ${eta}  ${current}`.trimEnd();
       if (stream.isTTY) {
         const width = 20;
         const filled = Math.round((percent / 100) * width);
         stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`.slice(0, (stream.columns || 120) + 8));
         drawn = true;
-      } else if (done < total) stream.write(`progress ${text}\n`);
+      } else if (!finished) stream.write(`progress ${text}\n`);
+    },
+    setTotal(next) {
+      total = next;
     },
     clear() {
       if (drawn) stream.write('\r\x1b[2K');

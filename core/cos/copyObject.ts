@@ -4,7 +4,7 @@ import { encodeKeyPath } from '../protocol/cosUrlEncode.ts';
 import { copySourceCustomerKeyHeaders, sseRequestHeaders, type ConfirmedEncryption } from '../protocol/serverSideEncryption.ts';
 import { parseCopyObjectResult } from '../protocol/xml.ts';
 import { requireEncryption, responseCrc64 } from './integrity.ts';
-import { metadataHeaders } from './objectInfo.ts';
+import { contentRequestHeaders } from './objectInfo.ts';
 import type { WriteOptions } from './putObject.ts';
 import type { Transport } from './transport.ts';
 
@@ -21,8 +21,10 @@ export interface CopySource {
 
 /** Options of {@link copyObject}. Destination SSE defaults to SSE-COS: nothing is inherited from the source. */
 export interface CopyObjectOptions extends WriteOptions {
-  /** `Copy` keeps the source metadata (default); `Replaced` uses `contentType`/`metadata` of this call. */
+  /** `Copy` keeps the source metadata (default); `Replaced` uses `contentType`/`metadata`/`contentHeaders`/`storageClass` of this call. */
   metadataDirective?: 'Copy' | 'Replaced';
+  /** `x-cos-copy-source-If-Match`: copy only while the source still has this ETag (else CosError `PreconditionFailed`, 412). */
+  sourceIfMatch?: string;
 }
 
 /** Outcome of a copy. */
@@ -58,8 +60,9 @@ export async function copyObject(transport: Transport, bucket: string, key: stri
     ...sseRequestHeaders(sse),
     'x-cos-metadata-directive': options.metadataDirective ?? 'Copy',
   };
+  if (options.sourceIfMatch) headers['x-cos-copy-source-if-match'] = options.sourceIfMatch;
   if (options.metadataDirective === 'Replaced') {
-    Object.assign(headers, metadataHeaders(options.metadata));
+    Object.assign(headers, contentRequestHeaders(options));
     if (options.contentType) headers['content-type'] = options.contentType;
   }
   const { result, responseHeaders } = await transport.send(

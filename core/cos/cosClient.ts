@@ -15,6 +15,7 @@ import {
   uploadPart,
   uploadPartCopy,
   type PartSource,
+  type UploadPartCopyOptions,
   type UploadPartOptions,
   type UploadedPart,
 } from './multipart.ts';
@@ -130,7 +131,7 @@ export class CosClient {
   }
 
   /** Copies a byte range of an object into a part. */
-  uploadPartCopy(bucket: string, key: string, uploadId: string, partNumber: number, source: CopySource, options?: { range?: { start: number; end: number }; sse?: SseRequest; signal?: AbortSignal }): ReturnType<typeof uploadPartCopy> {
+  uploadPartCopy(bucket: string, key: string, uploadId: string, partNumber: number, source: CopySource, options?: UploadPartCopyOptions): ReturnType<typeof uploadPartCopy> {
     return uploadPartCopy(this.transport, bucket, key, uploadId, partNumber, source, options);
   }
 

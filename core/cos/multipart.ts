@@ -13,7 +13,7 @@ import {
 } from '../protocol/xml.ts';
 import { copySourceHeaders, type CopySource } from './copyObject.ts';
 import { requireEncryption, responseCrc64, verifyCrc64 } from './integrity.ts';
-import { metadataHeaders } from './objectInfo.ts';
+import { contentRequestHeaders } from './objectInfo.ts';
 import type { WriteOptions } from './putObject.ts';
 import { bufferBody, fileRangeBody, md5Base64, md5OfFileRange, meteredBody, readFileRange, type BodyMeter, type RequestBody } from './requestBody.ts';
 import type { Transport } from './transport.ts';
@@ -44,7 +44,7 @@ const ssecHeaders = (sse: SseRequest | undefined): Record<string, string> => (ss
 /** Initiates a multipart upload; the encryption is fixed here and must be confirmed (`SseNotConfirmed`). */
 export async function initiateMultipartUpload(transport: Transport, bucket: string, key: string, options: WriteOptions = {}): Promise<{ uploadId: string; encryption: ConfirmedEncryption }> {
   const sse = options.sse ?? { mode: 'AES256' };
-  const headers: Record<string, string> = { ...metadataHeaders(options.metadata), ...sseRequestHeaders(sse) };
+  const headers: Record<string, string> = { ...contentRequestHeaders(options), ...sseRequestHeaders(sse) };
   if (options.contentType) headers['content-type'] = options.contentType;
   const { uploadId, responseHeaders } = await transport.send(
     { operation: 'Initiate Multipart Upload', method: 'POST', bucket, key, query: [['uploads', '']], headers, idempotent: false, signal: options.signal },
@@ -86,6 +86,17 @@ export async function uploadPart(transport: Transport, bucket: string, key: stri
   return { partNumber, etag: response.headers.etag ?? '', crc64, size: body.length };
 }
 
+/** Options of {@link uploadPartCopy}. */
+export interface UploadPartCopyOptions {
+  /** Inclusive byte range of the source; default the whole source. */
+  range?: { start: number; end: number };
+  /** The upload's encryption (only SSE-C needs repeating on parts). */
+  sse?: SseRequest;
+  /** `x-cos-copy-source-If-Match`: copy only while the source still has this ETag (else 412 `PreconditionFailed`). */
+  sourceIfMatch?: string;
+  signal?: AbortSignal;
+}
+
 /** Upload Part - Copy: copies `range` (inclusive bytes) of `source` into part `partNumber`. */
 export async function uploadPartCopy(
   transport: Transport,
@@ -94,9 +105,10 @@ export async function uploadPartCopy(
   uploadId: string,
   partNumber: number,
   source: CopySource,
-  options: { range?: { start: number; end: number }; sse?: SseRequest; signal?: AbortSignal } = {},
+  options: UploadPartCopyOptions = {},
 ): Promise<{ partNumber: number; etag: string; lastModified: string; crc64?: string }> {
   const headers: Record<string, string> = { ...copySourceHeaders(transport, bucket, source), ...ssecHeaders(options.sse) };
+  if (options.sourceIfMatch) headers['x-cos-copy-source-if-match'] = options.sourceIfMatch;
   if (options.range) headers['x-cos-copy-source-range'] = `bytes=${options.range.start}-${options.range.end}`;
   return transport.send(
     { operation: 'Upload Part - Copy', method: 'PUT', bucket, key, query: [['partNumber', String(partNumber)], ['uploadId', uploadId]], headers, idempotent: true, signal: options.signal },

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { sseRequestHeaders, type ConfirmedEncryption, type SseRequest } from '../protocol/serverSideEncryption.ts';
 import { requireEncryption, verifyCrc64 } from './integrity.ts';
-import { metadataHeaders } from './objectInfo.ts';
+import { contentRequestHeaders } from './objectInfo.ts';
 import { ProgressTracker, type ProgressCallback } from './progressTracker.ts';
 import { bufferBody, fileRangeBody, md5Base64, md5OfFileRange, meteredBody, streamBody, type RequestBody } from './requestBody.ts';
 import type { Transport } from './transport.ts';
@@ -16,6 +16,10 @@ export interface WriteOptions {
   contentType?: string;
   /** User metadata, sent as `x-cos-meta-<name>`. */
   metadata?: Record<string, string>;
+  /** Standard headers to store with the object (Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires). */
+  contentHeaders?: Record<string, string>;
+  /** `x-cos-storage-class` (e.g. STANDARD_IA); default the bucket's. */
+  storageClass?: string;
   /** Encryption to request; default SSE-COS (`{ mode: 'AES256' }`). */
   sse?: SseRequest;
   signal?: AbortSignal;
@@ -64,7 +68,7 @@ export async function putObject(transport: Transport, bucket: string, key: strin
   const prepared = await prepareBody(source, options.contentMd5);
   const progress = new ProgressTracker(prepared.body.length, options.onProgress, 0);
   const body = meteredBody(prepared.body, { throttle: options.throttle, onBytes: (bytes) => progress.update(1, bytes) });
-  const headers: Record<string, string> = { ...metadataHeaders(options.metadata), ...sseRequestHeaders(sse) };
+  const headers: Record<string, string> = { ...contentRequestHeaders(options), ...sseRequestHeaders(sse) };
   if (options.contentType) headers['content-type'] = options.contentType;
   if (prepared.md5) headers['content-md5'] = prepared.md5;
   const response = await transport.send({ operation: 'PUT Object', method: 'PUT', bucket, key, headers, body, idempotent: true, signal: options.signal });

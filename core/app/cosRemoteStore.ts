@@ -29,6 +29,7 @@ export function createCosRemoteStore({ client: clientOf, bucket, sse, partConcur
       const result = await clientOf().uploadFile(bucket, key, filePath, {
         sse,
         ...(request.contentType ? { contentType: request.contentType } : {}),
+        ...(request.metadata ? { metadata: request.metadata } : {}),
         ...(request.resume ? { resume: request.resume } : {}),
         ...(request.onSession ? { onSession: request.onSession } : {}),
         ...(request.onPart ? { onPart: (part) => request.onPart!({ partNumber: part.partNumber, etag: part.etag, crc64: part.crc64, size: part.size }) } : {}),

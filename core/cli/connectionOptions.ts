@@ -81,6 +81,17 @@ export function parseConnection(values: Record<string, unknown>, environment: No
   };
 }
 
+/**
+ * Reads an SSE-C key: `--sse-c-key` or COS_SSE_C_KEY, base64 of exactly 32 bytes. Undefined when neither is given.
+ */
+export function parseCustomerKeyOption(value: string | undefined, environment: NodeJS.ProcessEnv = process.env): Buffer | undefined {
+  const text = value ?? environment.COS_SSE_C_KEY;
+  if (text === undefined || text === '') return undefined;
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32 || key.toString('base64') !== text.trim()) throw new UsageError('--sse-c-key (or COS_SSE_C_KEY) must be the base64 of exactly 32 bytes.');
+  return key;
+}
+
 /** A sentence with a fix hint for a failure, naming the CLI's own options and variables. */
 export function failureText(error: unknown, bucket: string, region: string): string {
   const code = (error as CosSyncError).code;

@@ -14,6 +14,8 @@ export interface UploadSession {
 export interface UploadRequest {
   size: number;
   contentType?: string;
+  /** User metadata stored with the object (sync sends the file's modification time, see core/common/mtimeMetadata.ts). */
+  metadata?: Record<string, string>;
   /** A session to continue: parts listed here are not sent again. */
   resume?: UploadSession;
   /** Called once a multipart session exists, BEFORE the first part is sent; awaited. */

@@ -2,6 +2,7 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { CosSyncError, retryClassOf } from '../common/errors.ts';
+import { mtimeMetadata } from '../common/mtimeMetadata.ts';
 import type { ExecutionContext } from './executionContext.ts';
 import type { FileStamp } from './journal.ts';
 import { recordFileError } from './journalErrors.ts';
@@ -91,6 +92,7 @@ export async function uploadOne(context: ExecutionContext, file: LocalFile, repl
     let sessionStarted = false;
     const result = await store.uploadFile(key, absolute, {
       size: file.size,
+      metadata: mtimeMetadata(file.mtimeMs),
       ...(resume ? { resume } : {}),
       signal,
       onSession: (session) => {

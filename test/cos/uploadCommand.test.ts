@@ -1,10 +1,10 @@
 /** `cos-sync upload` end to end: spawned CLI against the bundled engine (or the fake COS until it exists): exit codes, result lines, no secrets. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BUCKET, REGION, startEngineTarget, startFakeTarget, tempFolder, type CosTarget } from './cosTestKit.ts';
+import { BUCKET, REGION, clientFor, startEngineTarget, startFakeTarget, tempFolder, type CosTarget } from './cosTestKit.ts';
 
 const bin = path.resolve(import.meta.dirname, '../../core/cli/bin.js');
 
@@ -51,6 +51,20 @@ describe('cos-sync upload', () => {
     assert.equal(lines.length, 2);
     assert.match(lines[0]!, /^uploaded {2}backup\/a\.jpg {2}1\.2 KiB {2}SSE-COS \(AES256\) confirmed {2}crc64 ok$/);
     assert.match(lines[1]!, /^uploaded {2}backup\/trip\/b c\.txt {2}5 B {2}SSE-COS \(AES256\) confirmed {2}crc64 ok$/);
+  });
+
+  it('stores each file modification time as x-cos-meta-mtime (seconds with six fraction digits)', async () => {
+    const file = path.join(folder.dir, 'dated.txt');
+    await writeFile(file, 'dated');
+    await utimes(file, 1_600_000_000.25, 1_600_000_000.654321);
+    const outcome = await cli([file, ...common, '--prefix', 'dated/'], env);
+    assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+    const client = clientFor(target.endpoint, target.credentials);
+    try {
+      assert.equal((await client.headObject(BUCKET, 'dated/dated.txt')).metadata.mtime, '1600000000.654321');
+    } finally {
+      await client.close();
+    }
   });
 
   it('exits 1 when a file fails and still uploads the others', async () => {

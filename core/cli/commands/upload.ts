@@ -5,6 +5,7 @@ import { retryClassOf } from '../../common/errors.ts';
 import { describeEncryption } from '../../protocol/serverSideEncryption.ts';
 import { CosClient } from '../../cos/cosClient.ts';
 import { contentTypeFor } from '../../cos/contentType.ts';
+import { mtimeMetadata } from '../../common/mtimeMetadata.ts';
 import { integerOption, parseCommandLine, UsageError } from '../arguments.ts';
 import { connectionOptionHelp, connectionOptionSpec, failureText, formatBytes, parseConnection } from '../connectionOptions.ts';
 import { progressBar } from '../progressBar.ts';
@@ -31,21 +32,24 @@ ${connectionOptionHelp}
 Exit status: 0 when every file was uploaded and verified, 1 when any failed, 2 on usage errors.`;
 
 /** Files to upload with their keys: a file maps to prefix + its name, a folder to prefix + relative paths. */
-async function collect(inputs: string[], prefix: string): Promise<{ file: string; key: string; size: number; error?: string }[]> {
-  const found: { file: string; key: string; size: number; error?: string }[] = [];
+async function collect(inputs: string[], prefix: string): Promise<{ file: string; key: string; size: number; mtimeMs?: number; error?: string }[]> {
+  const found: { file: string; key: string; size: number; mtimeMs?: number; error?: string }[] = [];
   const walk = async (dir: string, relative: string): Promise<void> => {
     for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const full = path.join(dir, entry.name);
       const rel = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.isDirectory()) await walk(full, rel);
-      else if (entry.isFile()) found.push({ file: full, key: prefix + rel, size: (await stat(full)).size });
+      else if (entry.isFile()) {
+        const info = await stat(full);
+        found.push({ file: full, key: prefix + rel, size: info.size, mtimeMs: info.mtimeMs });
+      }
     }
   };
   for (const input of inputs) {
     try {
       const info = await stat(input);
       if (info.isDirectory()) await walk(input, '');
-      else found.push({ file: input, key: prefix + path.basename(input), size: info.size });
+      else found.push({ file: input, key: prefix + path.basename(input), size: info.size, mtimeMs: info.mtimeMs });
     } catch (error) {
       found.push({ file: input, key: prefix + path.basename(input), size: 0, error: `Cannot read '${input}': ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message}.` });
     }
@@ -84,6 +88,7 @@ export async function run(argv: string[]): Promise<number> {
         const result = await client.uploadFile(bucket, entry.key, entry.file, {
           sse,
           contentType: contentTypeFor(entry.key),
+          ...(entry.mtimeMs === undefined ? {} : { metadata: mtimeMetadata(entry.mtimeMs) }),
           ...(partSize ? { partSize } : {}),
           onProgress: (sent) => bar.update(finished + sent, entry.key),
         });

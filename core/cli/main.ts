@@ -12,6 +12,7 @@ const commands: Record<string, Command> = {
   keys: { summary: 'show or rotate the engine master keys', load: () => import('./commands/keys.ts') },
   sync: { summary: 'keep a folder pushed to a bucket, encrypted', load: () => import('./commands/sync.ts') },
   audit: { summary: 'count how every object of a bucket is encrypted (reads only)', load: () => import('./commands/audit.ts') },
+  encrypt: { summary: 'encrypt every plaintext object of a bucket in place (journaled, verified)', load: () => import('./commands/encrypt.ts') },
   restore: { summary: 'bring the objects of a bucket back into a folder (verified, with modification times)', load: () => import('./commands/restore.ts') },
   serve: { summary: 'run the app headless, with its UI in a browser', load: () => import('./commands/serve.ts') },
 };

@@ -20,6 +20,9 @@ export const apiMethods = [
   'testProfile',
   'startUpload',
   'cancelUpload',
+  'startBucketJob',
+  'controlBucketJob',
+  'listBucketJobs',
   'getEngineStatus',
   'rotateEngineKey',
 ] as const satisfies readonly CosSyncMethod[];

@@ -320,6 +320,67 @@ export interface EngineStatus {
   error?: AppErrorInfo;
 }
 
+// ─────────────────────── bucket jobs (audit, encrypt, restore) ───────────────────────
+
+/** How an object is stored, as an audit counts it. */
+export type StoredEncryptionKind = 'SSE-COS' | 'SSE-KMS' | 'SSE-C' | 'none';
+
+/** Objects and bytes of one group. */
+export interface ObjectTally {
+  objects: number;
+  bytes: number;
+}
+
+/** What an audit found in a bucket (under a prefix). */
+export interface BucketAudit {
+  objects: number;
+  bytes: number;
+  byKind: Record<StoredEncryptionKind, ObjectTally>;
+  /** SSE-KMS objects per KMS key id. */
+  kmsKeys: Record<string, ObjectTally>;
+  /** The first 500 plaintext objects (see `plaintextTotal`). */
+  plaintext: { key: string; size: number }[];
+  plaintextTotal: number;
+  /** Objects whose HEAD failed. */
+  errors: number;
+}
+
+/** A long bucket job: an audit, an in-place encryption of the plaintext objects, or a restore of a synced folder. */
+export interface BucketJob {
+  id: string;
+  kind: 'audit' | 'encrypt' | 'restore';
+  profileId: string;
+  bucket: string;
+  prefix: string;
+  /** Restore only: the synced folder and the destination folder. */
+  folderId: string | null;
+  destination: string | null;
+  state: 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+  startedAt: number;
+  finishedAt: number | null;
+  /** Progress in `unit`; `total` is null until the listing is complete. */
+  done: number;
+  total: number | null;
+  unit: 'objects' | 'bytes';
+  /** Audits: the result so far (complete when done). */
+  audit: BucketAudit | null;
+  /** Outcome counts when finished, e.g. `encrypted`, `skipped`, `failed`, `restored`, `identical`, `kept`, `refused`. */
+  counts: Record<string, number>;
+  /** A readable one-paragraph result when finished. */
+  summary: string | null;
+  /** Up to 50 objects that were skipped, kept, refused or failed, with why. */
+  problems: { key: string; outcome: string; message: string }[];
+  /** Why a job failed as a whole (credentials, offline…). */
+  error: AppErrorInfo | null;
+}
+
+/** Arguments of {@link CosSyncApi.startBucketJob}; an omitted profile means the default one. */
+export type BucketJobRequest =
+  | { kind: 'audit'; profileId?: string; prefix?: string }
+  | { kind: 'encrypt'; profileId?: string; prefix?: string; sse: 'AES256' | 'kms'; kmsKeyId?: string }
+  /** Restores the folder's objects (bucket and prefix of the folder) into `destination` (absolute, on the service's machine). */
+  | { kind: 'restore'; folderId: string; destination: string; overwrite?: boolean };
+
 // ───────────────────────────── snapshot ─────────────────────────────
 
 /** The app's overall state, most urgent first: what the header and the tray icon show. */
@@ -373,7 +434,9 @@ export type AppEvent =
   /** Files of a manual upload that finished; `remaining` = files still running (0 = upload over). */
   | { type: 'upload-finished'; uploadId: string; results: UploadFileResult[]; remaining: number }
   | { type: 'throughput'; sample: ThroughputSample }
-  | { type: 'engine-status'; engine: EngineStatus };
+  | { type: 'engine-status'; engine: EngineStatus }
+  /** A bucket job moved (throttled to ≤ 4/s per job; every change of state is sent). */
+  | { type: 'bucket-job'; job: BucketJob };
 
 /** The `type` names of {@link AppEvent}. */
 export type AppEventType = AppEvent['type'];
@@ -420,6 +483,13 @@ export interface CosSyncApi {
   startUpload(request: UploadRequest): Promise<UploadTicket>;
   /** Cancels the files not yet finished. */
   cancelUpload(uploadId: string): Promise<void>;
+
+  /** Starts an audit, an in-place encryption or a restore; progress arrives as `bucket-job` events. */
+  startBucketJob(request: BucketJobRequest): Promise<BucketJob>;
+  /** Pauses (between objects), resumes or cancels a running job; resolves with its new state. */
+  controlBucketJob(jobId: string, action: 'pause' | 'resume' | 'cancel'): Promise<BucketJob>;
+  /** Bucket jobs of this session, newest first. */
+  listBucketJobs(): Promise<BucketJob[]>;
 
   getEngineStatus(): Promise<EngineStatus>;
   /** Makes a new master-key version active and re-seals data keys in the background. */

@@ -18,6 +18,7 @@ import type { AppEvent, AppEventListener, AppSnapshot, CosSyncService, FolderSna
 import { createCosRemoteStore } from './cosRemoteStore.ts';
 import { startEngineHost, type EngineHost } from './engineHost.ts';
 import { createFileSecretStore } from './fileSecretStore.ts';
+import { BucketJobs } from './bucketJobs.ts';
 import { ManualUploads } from './manualUploads.ts';
 import { ProfileClients } from './profileClients.ts';
 import { createConfSettingsStore } from './confSettingsStore.ts';
@@ -178,6 +179,21 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     await manager.addFolder(folderConfig(folder));
   };
 
+  const bucketJobs = new BucketJobs({
+    dataDir: options.dataDir,
+    emit,
+    record: (message) => record({ action: 'settings', path: message }),
+    profileTarget: (profileId, prefix) => {
+      const profile = settings.profiles.find((candidate) => candidate.id === (profileId ?? settings.defaultProfileId));
+      if (!profile) throw invalid('There is no account to check.', 'Add an account in the settings first.');
+      return { profileId: profile.id, bucket: profile.bucket, prefix, client: clients.client(profile.id) };
+    },
+    folderTarget: (folderId) => {
+      const folder = folderOf(folderId);
+      return { profileId: folder.profileId, bucket: folder.bucket, prefix: folder.prefix, client: clients.client(folder.profileId) };
+    },
+  });
+
   const service: AppService = {
     get engineEndpoint() {
       return engine?.handle?.endpoint ?? null;
@@ -302,6 +318,9 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
       snapshots.changed();
     },
     receiveUploadBody: (uploadId, index, body, signal) => uploads.receiveBody(uploadId, index, body, signal),
+    startBucketJob: async (request) => bucketJobs.start(request),
+    controlBucketJob: async (jobId, action) => bucketJobs.control(jobId, action),
+    listBucketJobs: async () => bucketJobs.list(),
     async getEngineStatus() {
       return engine ? engine.status() : snapshots.snapshot().then((snapshot) => snapshot.engine);
     },
@@ -315,6 +334,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     async close() {
       snapshots.stop();
       uploads.close();
+      await bucketJobs.close();
       listeners.clear();
       await manager.dispose();
       await clients.close();

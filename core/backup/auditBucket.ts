@@ -1,6 +1,7 @@
 /** auditBucket: lists every object under a prefix and HEADs each (bounded concurrency) to count how it is encrypted. */
 import { describeError, retryClassOf } from '../common/errors.ts';
 import { concurrentEach } from '../common/concurrentEach.ts';
+import type { PauseGate } from '../common/pauseGate.ts';
 import { encryptionKinds, storedEncryption, type BackupClient, type EncryptionKind, type StoredEncryption } from './storedEncryption.ts';
 
 /** Objects and bytes of one group. */
@@ -38,6 +39,8 @@ export interface AuditOptions {
   /** HEAD requests in flight at once. Default 16. */
   concurrency?: number;
   signal?: AbortSignal;
+  /** Passed before each HEAD (pause between objects). */
+  gate?: PauseGate;
   /** Called once per object as soon as its HEAD answered. */
   onObject?: (object: { key: string; size: number; encryption: StoredEncryption }) => void;
   onProgress?: (progress: AuditProgress) => void;
@@ -68,6 +71,7 @@ export async function auditBucket(client: BackupClient, bucket: string, options:
     options.onProgress?.({ ...progress });
   }
   await concurrentEach(listed(), options.concurrency ?? 16, async (entry) => {
+    await options.gate?.wait(options.signal);
     try {
       const encryption = await storedEncryption(client, bucket, entry.key, options.signal ? { signal: options.signal } : {});
       const size = encryption.info?.size ?? entry.size;

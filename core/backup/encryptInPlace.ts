@@ -1,6 +1,7 @@
 /** encryptInPlace: finds the plaintext objects under a prefix and encrypts each in place, journaled and verified. */
 import { describeError, retryClassOf } from '../common/errors.ts';
 import { concurrentEach } from '../common/concurrentEach.ts';
+import type { PauseGate } from '../common/pauseGate.ts';
 import { encryptObject, type EncryptSettings } from './encryptObject.ts';
 import { storedEncryption, type BackupClient } from './storedEncryption.ts';
 
@@ -39,6 +40,8 @@ export interface EncryptOptions {
   concurrency?: number;
   /** Only report what would be encrypted: no copies, no journal records. */
   dryRun?: boolean;
+  /** Passed before each object (pause between objects). */
+  gate?: PauseGate;
   onListed?: (objects: number) => void;
   onObject?: (object: EncryptedObject) => void;
 }
@@ -64,6 +67,7 @@ export async function encryptInPlace(client: BackupClient, settings: EncryptSett
     options.onObject?.(object);
   };
   await concurrentEach(entries, options.concurrency ?? 8, async (entry) => {
+    await options.gate?.wait(signal);
     const recorded = journal.entries.get(entry.key);
     if (recorded?.done !== undefined && recorded.done === entry.etag) {
       report.finishedEarlier++;

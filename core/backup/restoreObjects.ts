@@ -3,6 +3,7 @@ import { lstat, mkdir, open, rename, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, retryClassOf } from '../common/errors.ts';
 import { concurrentEach } from '../common/concurrentEach.ts';
+import type { PauseGate } from '../common/pauseGate.ts';
 import { MTIME_METADATA, parseMtime } from '../common/mtimeMetadata.ts';
 import type { ObjectInfo } from '../cos/objectInfo.ts';
 import { CosError } from '../protocol/cosError.ts';
@@ -60,6 +61,8 @@ export interface RestoreOptions {
   /** Ranges in flight at once per large object. Default 4. */
   partConcurrency?: number;
   signal?: AbortSignal;
+  /** Passed before each object (pause between objects). */
+  gate?: PauseGate;
   /** Called once the listing is complete, with the number of objects and their bytes. */
   onListed?: (objects: number, bytes: number) => void;
   /** Bytes received so far (monotonic). */
@@ -151,6 +154,7 @@ export async function restoreObjects(client: BackupClient, bucket: string, root:
   };
 
   await concurrentEach(entries, options.concurrency ?? 4, async (entry) => {
+    await options.gate?.wait(signal);
     try {
       finish(await restoreOne(entry));
     } catch (error) {

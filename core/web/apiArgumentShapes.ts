@@ -83,6 +83,15 @@ export const apiArgumentShapes = {
     }),
   ],
   cancelUpload: [id],
+  startBucketJob: [
+    tagged('kind', {
+      audit: object({ kind: oneOf('audit'), profileId: optional(id), prefix: optional(prefix) }),
+      encrypt: object({ kind: oneOf('encrypt'), profileId: optional(id), prefix: optional(prefix), sse: oneOf('AES256', 'kms'), kmsKeyId: optional(text(512, 1)) }),
+      restore: object({ kind: oneOf('restore'), folderId: id, destination: text(4096, 1), overwrite: optional(boolean) }),
+    }),
+  ],
+  controlBucketJob: [id, oneOf('pause', 'resume', 'cancel')],
+  listBucketJobs: [],
   getEngineStatus: [],
   rotateEngineKey: [],
 } as const satisfies Record<CosSyncMethod, readonly Shape[]>;

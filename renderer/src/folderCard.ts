@@ -1,8 +1,9 @@
 /** One synced folder: state line, byte and file progress, and its actions (try now, pause/resume, rescan, retry, remove). */
-import type { CosSyncApi, FolderSnapshot, FolderStatus, ProfileView } from '../../core/app/contract.ts';
+import type { BucketJob, CosSyncBridge, FolderSnapshot, FolderStatus, ProfileView } from '../../core/app/contract.ts';
 import { confirmButton, h, progressBar, replaceChildren } from './dom.ts';
 import { formatBytes, formatCount, plural } from './format.ts';
 import { describeNextTry, describeStatus, describeUnreachable } from './folderText.ts';
+import { createRestoreBox } from './restoreBox.ts';
 
 /** A folder card that can be updated in place (so focus and inline confirmations survive updates). */
 export interface FolderCard {
@@ -12,13 +13,15 @@ export interface FolderCard {
   setSelected(selected: boolean): void;
   /** Re-renders with the current data (after profiles changed). */
   refresh(): void;
+  /** Shows a restore job of this folder. */
+  onJob(job: BucketJob): void;
   /** Stops the card's countdown timer; call when the card is removed. */
   dispose(): void;
 }
 
 /** Callbacks a card needs besides the API. */
 export interface FolderCardHooks {
-  api: Pick<CosSyncApi, 'pauseFolder' | 'resumeFolder' | 'rescanFolder' | 'removeFolder' | 'retryFailed' | 'confirmDeletes'>;
+  api: Pick<CosSyncBridge, 'pauseFolder' | 'resumeFolder' | 'rescanFolder' | 'removeFolder' | 'retryFailed' | 'confirmDeletes' | 'startBucketJob' | 'controlBucketJob' | 'chooseFolder'>;
   select(folderId: string): void;
   /** The connection profile a folder uses, once settings are loaded (names the unreachable endpoint). */
   profile(profileId: string): ProfileView | undefined;
@@ -53,13 +56,15 @@ export function createFolderCard(initial: FolderSnapshot, hooks: FolderCardHooks
   const showButton = h('button', { type: 'button', class: 'button', 'aria-pressed': 'false', 'data-testid': 'folder-show-files' }, 'Show files');
   const title = h('h3', { class: 'folder-title' }, folder.localPath);
   const target = h('p', { class: 'muted folder-target' });
+  const restore = createRestoreBox(id, hooks.api, hooks.run);
   const element = h('article', { class: 'folder', 'data-testid': `folder-${id}`, 'aria-label': `Folder ${folder.localPath}` },
     h('div', { class: 'folder-head' }, h('div', { class: 'folder-name' }, title, target), pill),
     line, bars, problem, counts,
     h('div', { class: 'actions' }, pauseButton,
       h('button', { type: 'button', class: 'button', 'data-testid': 'folder-rescan', onclick: () => hooks.run('Rescan', () => hooks.api.rescanFolder(id)) }, 'Rescan'),
       retryButton, showButton,
-      confirmButton('Remove', 'Stop syncing this folder? Nothing is deleted.', () => hooks.run('Remove folder', () => hooks.api.removeFolder(id)), 'folder-remove')));
+      confirmButton('Remove', 'Stop syncing this folder? Nothing is deleted.', () => hooks.run('Remove folder', () => hooks.api.removeFolder(id)), 'folder-remove')),
+    restore.element);
 
   pauseButton.addEventListener('click', () => {
     const paused = folder.status.kind === 'paused';
@@ -151,6 +156,7 @@ export function createFolderCard(initial: FolderSnapshot, hooks: FolderCardHooks
       showButton.setAttribute('aria-pressed', String(selected));
     },
     refresh: () => update(folder),
+    onJob: (job) => restore.onJob(job),
     dispose: () => startTimer(false),
   };
 }

@@ -1,5 +1,5 @@
 /** The folders panel: one card per synced folder, kept in place across updates, and the "Add folder" form. */
-import type { AppSettings, CosSyncBridge, FolderSnapshot, FolderStatus, ProfileView } from '../../core/app/contract.ts';
+import type { AppSettings, BucketJob, CosSyncBridge, FolderSnapshot, FolderStatus, ProfileView } from '../../core/app/contract.ts';
 import { errorText } from './api.ts';
 import { h, replaceChildren } from './dom.ts';
 import { createFolderCard, type FolderCard } from './folderCard.ts';
@@ -11,6 +11,8 @@ export interface FoldersView {
   setStatus(folderId: string, status: FolderStatus): void;
   /** Fills the "Add folder" account list and lets cards name their profile and endpoint. */
   setProfiles(settings: AppSettings): void;
+  /** Routes a restore job to its folder's card. */
+  onJob(job: BucketJob): void;
   /** True when every folder's profile is known from the last {@link FoldersView.setProfiles}. */
   knowsProfiles(folders: FolderSnapshot[]): boolean;
 }
@@ -109,6 +111,9 @@ export function createFoldersView(api: CosSyncBridge, run: (label: string, actio
     },
     setStatus(folderId, status) {
       cards.get(folderId)?.setStatus(status);
+    },
+    onJob(job) {
+      if (job.folderId) cards.get(job.folderId)?.onJob(job);
     },
     knowsProfiles(shown) {
       return shown.every((folder) => profiles.has(folder.profileId));

@@ -3,6 +3,7 @@ import type { AppSnapshot, FolderSnapshot, OverallState } from '../../core/app/c
 import { bridge, errorText, onConnectionChange } from './api.ts';
 import { createActivityView } from './activityView.ts';
 import { byId, h, replaceChildren } from './dom.ts';
+import { createBucketView } from './bucketView.ts';
 import { createEngineView } from './engineView.ts';
 import { createFileList } from './fileList.ts';
 import { createFoldersView } from './foldersView.ts';
@@ -31,8 +32,10 @@ const folders = createFoldersView(bridge, run, (folder) => files.setFolder(folde
 const chart = createThroughputChart();
 const engine = createEngineView(bridge, run, (status) => engine.render(status));
 const activity = createActivityView(bridge);
+const bucket = createBucketView(bridge, run);
 const onSettings = (settings: Parameters<typeof profiles.render>[0]): void => {
   profiles.render(settings);
+  bucket.setProfiles(settings);
   general.render(settings);
   folders.setProfiles(settings);
 };
@@ -41,6 +44,7 @@ const general = createGeneralView(bridge, (settings) => onSettings(settings), br
 byId('column-main').append(folders.element, files.element);
 byId('column-side').append(chart.element, engine.element, activity.element);
 byId('panel-settings').append(profiles.element, general.element);
+byId('panel-bucket').append(bucket.element);
 setupTabs();
 
 const overallText = byId('overall-text');
@@ -95,6 +99,12 @@ function settingsForProfiles(list: FolderSnapshot[]): void {
 }
 
 loadSettings();
+bridge.listBucketJobs().then((jobs) => {
+  for (const job of jobs.toReversed()) {
+    bucket.onJob(job);
+    folders.onJob(job);
+  }
+}, (error: unknown) => run('Load bucket jobs', () => Promise.reject(error)));
 bridge.subscribe((event) => {
   switch (event.type) {
     case 'snapshot-changed':
@@ -114,6 +124,10 @@ bridge.subscribe((event) => {
       break;
     case 'engine-status':
       engine.render(event.engine);
+      break;
+    case 'bucket-job':
+      bucket.onJob(event.job);
+      folders.onJob(event.job);
       break;
     default:
       break;

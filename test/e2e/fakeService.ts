@@ -354,6 +354,15 @@ export function createFakeService(options: FakeServiceOptions = {}): FakeService
       record('receiveUploadBody', [uploadId, index]);
       return uploads.receive(uploadId, index, body, signal);
     },
+    async startBucketJob() {
+      throw Object.assign(new Error('Bucket jobs run against the real service (test/e2e/realServe*.ts).'), { code: 'NotImplemented' });
+    },
+    async controlBucketJob() {
+      throw Object.assign(new Error('Bucket jobs run against the real service.'), { code: 'NotImplemented' });
+    },
+    async listBucketJobs() {
+      return [];
+    },
     async getEngineStatus() {
       return structuredClone(engine);
     },

@@ -1,13 +1,13 @@
 /** `npm run bench:backup`: audit objects/s and restore MB/s and files/s of cos-sync next to rclone, against the engine (child process), same run. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { concurrentEach } from '../core/common/concurrentEach.ts';
 import { mtimeMetadata } from '../core/common/mtimeMetadata.ts';
 import { CosClient } from '../core/cos/cosClient.ts';
+import { CLI_BIN, rcloneEnv, startEngineChild } from './enginePeers.ts';
 import { writeRandomFile } from './randomFile.ts';
 import { printTable, type Cell } from './table.ts';
 
@@ -22,7 +22,6 @@ const CONCURRENCY = 8;
 const BUCKET = 'bench-1250000000';
 const REGION = 'ap-guangzhou';
 const CREDENTIALS = { secretId: 'AKIDbenchBackup00000000000000000000', secretKey: 'benchBackupSecretKeyDoNotPrint00' };
-const CLI_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../core/cli/bin.js');
 
 /** Runs a command to completion; resolves with its exit code, output and wall time. */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | string; stdout: string; stderr: string; seconds: number }> {
@@ -48,41 +47,10 @@ async function cosSync(args: string[], endpoint: string, okCodes: number[] = [0]
   return result.seconds;
 }
 
-function rcloneEnv(endpoint: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    RCLONE_CONFIG: '/dev/null',
-    RCLONE_CONFIG_ENG_TYPE: 's3',
-    RCLONE_CONFIG_ENG_PROVIDER: 'Other',
-    RCLONE_CONFIG_ENG_ACCESS_KEY_ID: CREDENTIALS.secretId,
-    RCLONE_CONFIG_ENG_SECRET_ACCESS_KEY: CREDENTIALS.secretKey,
-    RCLONE_CONFIG_ENG_ENDPOINT: endpoint,
-    RCLONE_CONFIG_ENG_REGION: REGION,
-    RCLONE_CONFIG_ENG_FORCE_PATH_STYLE: 'true',
-  };
-  // A CA bundle variable set for other tools makes rclone fail to start here.
-  delete env.AWS_CA_BUNDLE;
-  return env;
-}
-
 async function rclone(args: string[], endpoint: string): Promise<number> {
-  const result = await run('rclone', [...args, '--s3-no-check-bucket'], rcloneEnv(endpoint));
+  const result = await run('rclone', [...args, '--s3-no-check-bucket'], rcloneEnv(endpoint, CREDENTIALS, REGION));
   if (result.code !== 0) throw new Error(`rclone ${args[0]} exited ${result.code}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
   return result.seconds;
-}
-
-async function startEngineChild(dataDir: string): Promise<{ endpoint: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI_BIN, 'engine', '--data', dataDir, '--port', '0', '--bucket', BUCKET, '--secret-id', CREDENTIALS.secretId, '--secret-key', CREDENTIALS.secretKey], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-      out += text;
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the engine exited (${code}) before listening`)));
-  });
-  return { endpoint, child };
 }
 
 async function seed(endpoint: string, base: string): Promise<void> {
@@ -104,7 +72,7 @@ async function seed(endpoint: string, base: string): Promise<void> {
 
 async function main(): Promise<void> {
   const base = await mkdtemp(path.join(tmpdir(), 'cos-sync-bench-backup-'));
-  const { endpoint, child: engine } = await startEngineChild(path.join(base, 'engine'));
+  const { endpoint, child: engine } = await startEngineChild(path.join(base, 'engine'), BUCKET, CREDENTIALS);
   const rows: Cell[][] = [];
   const fixed = (value: number, digits: number): string => value.toFixed(digits);
   try {
@@ -112,7 +80,7 @@ async function main(): Promise<void> {
     await seed(endpoint, base);
     const objects = COUNT + 1;
     const smallMiB = (COUNT * SMALL_SIZE) / MiB;
-    const hasRclone = await run('rclone', ['version'], rcloneEnv('')).then((result) => result.code === 0, () => false);
+    const hasRclone = await run('rclone', ['version'], rcloneEnv('', CREDENTIALS, REGION)).then((result) => result.code === 0, () => false);
     const measure = async (label: string, tool: string, work: () => Promise<Cell[]>): Promise<void> => {
       process.stderr.write(`bench:backup ${label} (${tool})…\n`);
       try {

@@ -1,5 +1,5 @@
 /** Sync benchmark against the bundled engine (child process), side by side with rclone where it applies: `npm run bench:sync`. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import type { FolderConfig } from '../core/sync/folderConfig.ts';
 import { SyncManager } from '../core/sync/syncManager.ts';
 import { createChokidarWatcher } from '../core/sync/watcherChokidar.ts';
 import { nativeWatcherFactory } from '../core/sync/watcherNative.ts';
+import { rcloneEnv, startEngineChild } from './enginePeers.ts';
 import { writeRandomFile } from './randomFile.ts';
 import { printTable, type Cell } from './table.ts';
 
@@ -20,7 +21,6 @@ const MiB = 1024 * 1024;
 const BUCKET = 'bench-1250000000';
 const REGION = 'ap-guangzhou';
 const CREDENTIALS = { secretId: 'AKIDbenchSync000000000000000000000', secretKey: 'benchSyncSecretKey00000000000000' };
-const CLI_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../core/cli/bin.js');
 const SELF = fileURLToPath(import.meta.url);
 /** Files in flight: our default FolderConfig.concurrency, and rclone's --transfers. */
 const CONCURRENCY = 4;
@@ -124,46 +124,14 @@ async function runChild(task: ChildTask, timeoutMs: number): Promise<Record<stri
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
 }
 
-function rcloneEnv(endpoint: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    RCLONE_CONFIG: '/dev/null',
-    RCLONE_CONFIG_ENG_TYPE: 's3',
-    RCLONE_CONFIG_ENG_PROVIDER: 'Other',
-    RCLONE_CONFIG_ENG_ACCESS_KEY_ID: CREDENTIALS.secretId,
-    RCLONE_CONFIG_ENG_SECRET_ACCESS_KEY: CREDENTIALS.secretKey,
-    RCLONE_CONFIG_ENG_ENDPOINT: endpoint,
-    RCLONE_CONFIG_ENG_REGION: REGION,
-    RCLONE_CONFIG_ENG_FORCE_PATH_STYLE: 'true',
-    RCLONE_CONFIG_ENG_SERVER_SIDE_ENCRYPTION: 'AES256',
-  };
-  // A CA bundle variable set for other tools makes rclone fail to start here.
-  delete env.AWS_CA_BUNDLE;
-  return env;
-}
-
 async function rclone(endpoint: string, args: string[], timeoutMs: number): Promise<{ seconds: number; peakRssMiB: number }> {
-  const result = await run('rclone', [...args, '--s3-no-check-bucket'], rcloneEnv(endpoint), timeoutMs);
+  const result = await run('rclone', [...args, '--s3-no-check-bucket'], rcloneEnv(endpoint, CREDENTIALS, REGION, { RCLONE_CONFIG_ENG_SERVER_SIDE_ENCRYPTION: 'AES256' }), timeoutMs);
   if (result.code !== 0) throw new Error(`rclone ${args[0]} exited ${result.code}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
   return { seconds: result.seconds, peakRssMiB: result.peakRssMiB };
 }
 
 async function rcloneAvailable(): Promise<boolean> {
-  return run('rclone', ['version'], rcloneEnv(''), 10_000).then((r) => r.code === 0, () => false);
-}
-
-async function startEngineChild(dataDir: string): Promise<{ endpoint: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI_BIN, 'engine', '--data', dataDir, '--port', '0', '--bucket', BUCKET, '--secret-id', CREDENTIALS.secretId, '--secret-key', CREDENTIALS.secretKey], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-      out += text;
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the engine exited (${code}) before listening`)));
-  });
-  return { endpoint, child };
+  return run('rclone', ['version'], rcloneEnv('', CREDENTIALS, REGION), 10_000).then((r) => r.code === 0, () => false);
 }
 
 function writeTree(root: string, count: number, size: number): void {
@@ -188,7 +156,7 @@ async function main(): Promise<void> {
   const deadline = Date.now() + BUDGET_MS;
   const base = await mkdtemp(path.join(tmpdir(), 'cos-sync-bench-sync-'));
   const rows: Cell[][] = [];
-  const { endpoint, child: engine } = await startEngineChild(path.join(base, 'engine'));
+  const { endpoint, child: engine } = await startEngineChild(path.join(base, 'engine'), BUCKET, CREDENTIALS);
   const stopEngine = (): void => void engine.kill('SIGTERM');
   process.once('SIGINT', stopEngine);
   const hasRclone = await rcloneAvailable();

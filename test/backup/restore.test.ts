@@ -146,4 +146,18 @@ describe('restore round trip', () => {
     assert.equal(replaced.code, 0, replaced.stderr);
     assert.equal((await stat(path.join(target, 'empty.txt'))).size, 0);
   });
+
+  test('SSE-C objects need --sse-c-key (a clear failure without it) and restore with it', async () => {
+    const key = Buffer.from('0123456789ABCDEF0123456789ABCDEF');
+    await client.putObject(BUCKET, 'secret/a.bin', Buffer.from('customer-key data'), { sse: { mode: 'customer', key } });
+    const target = path.join(base, 'secret');
+    const small = [...connection().slice(0, -1), 'secret/'];
+    const without = await runCli(['restore', target, ...small], 60_000, secrets);
+    assert.equal(without.code, 1, without.stdout);
+    assert.match(without.stdout, /1 failed:\n {2}"secret\/a.bin" {2}The object is encrypted with a customer key \(SSE-C\): pass the key with --sse-c-key\./);
+    const withKey = await runCli(['restore', target, ...small], 60_000, { ...secrets, COS_SSE_C_KEY: key.toString('base64') });
+    assert.equal(withKey.code, 0, withKey.stdout + withKey.stderr);
+    assert.equal(await readFile(path.join(target, 'a.bin'), 'utf8'), 'customer-key data');
+    assert.doesNotMatch(withKey.stdout + withKey.stderr, new RegExp(key.toString('base64').slice(0, 12)));
+  });
 });

@@ -2,6 +2,7 @@
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CosSyncError } from '../common/errors.ts';
+import { makePrivateFile, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../common/privateFiles.ts';
 
 /** One line of the journal. */
 export type JournalRecord =
@@ -46,7 +47,9 @@ export class EncryptJournal {
   /** Opens (creating) the journal of `bucket`/`prefix` at `file`; a journal of another bucket or prefix is refused. */
   static async open(file: string, bucket: string, prefix: string): Promise<EncryptJournal> {
     const journal = new EncryptJournal(file);
-    await mkdir(path.dirname(file), { recursive: true });
+    // The journal names every object key: owner-only, like the app's other files (an existing folder is left as it is).
+    await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    makePrivateFile(file);
     const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return '';
       throw error;
@@ -66,7 +69,7 @@ export class EncryptJournal {
     if (header && (header.t !== 'journal' || header.bucket !== bucket || header.prefix !== prefix)) {
       throw new CosSyncError('JournalMismatch', `The journal '${file}' belongs to another bucket or prefix.`, { hint: 'Pass another --journal file (or delete this one if that run is over).' });
     }
-    journal.#handle = await open(file, 'a');
+    journal.#handle = await open(file, 'a', PRIVATE_FILE_MODE);
     // A torn last line (no newline) must not glue itself to the next record.
     if (text !== '' && !text.endsWith('\n')) await journal.#handle.appendFile('\n');
     if (!header) await journal.append({ t: 'journal', bucket, prefix });

@@ -1,7 +1,7 @@
 /** `cos-sync encrypt` on a seeded mixed bucket: every object encrypted with metadata and bytes kept, kill -9 + rerun, races, refusals. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import COS from 'cos-nodejs-sdk-v5';
@@ -155,6 +155,7 @@ describe('encrypt races and refusals', () => {
       },
     });
     const journal = await EncryptJournal.open(path.join(mixed.base, 'race.jsonl'), MIXED_BUCKET, 'race/');
+    assert.equal((await stat(journal.path)).mode & 0o777, 0o600, 'the journal names object keys: owner-only');
     try {
       const report = await encryptInPlace(racing, { bucket: MIXED_BUCKET, sse: { mode: 'AES256' }, singleCopyLimit: SINGLE_COPY_LIMIT, partSize: 1024 * 1024, partConcurrency: 1, journal }, { prefix: 'race/' });
       assert.equal(report.encrypted, 1);

@@ -255,6 +255,8 @@ export interface UploadFileSpec {
   name: string;
   size: number;
   path?: string;
+  /** The file's modification time (ms since 1970, as `File.lastModified`); stored as `x-cos-meta-mtime` so a restore brings it back. Read from `path` when omitted. */
+  modifiedAt?: number;
 }
 
 /** Arguments of {@link CosSyncApi.startUpload}. Object key = normalized `prefix` + `name`. */

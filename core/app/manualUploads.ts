@@ -1,11 +1,12 @@
 /** Manual uploads (the upload window): per-file progress, cancel, and the encryption the server confirmed. */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { CosSyncError, describeError } from '../common/errors.ts';
+import { mtimeMetadata } from '../common/mtimeMetadata.ts';
 import type { CosClient } from '../cos/cosClient.ts';
 import type { SseRequest } from '../protocol/serverSideEncryption.ts';
 import type { AppEvent, SseMode, UploadFileResult, UploadRequest, UploadSummary, UploadTicket } from './contract.ts';
@@ -27,6 +28,10 @@ interface FileJob {
   key: string;
   size: number;
   path: string | undefined;
+  /** Modification time to store (ms); from the caller, else read from the caller's own `path` when the upload starts. */
+  modifiedAt: number | undefined;
+  /** True when `path` is the user's file (desktop), false when it is a staging copy of a streamed body. */
+  userPath: boolean;
   bytesDone: number;
   result: UploadFileResult | undefined;
   controller: AbortController;
@@ -98,7 +103,7 @@ export class ManualUploads {
       },
       client: this.#options.clientFor(request.profileId),
       sse: sseFor(request.sse, request.kmsKeyId),
-      files: request.files.map((file, index) => ({ key: keys[index]!, size: file.size, path: file.path, bytesDone: 0, result: undefined, controller: new AbortController(), receiving: false })),
+      files: request.files.map((file, index) => ({ key: keys[index]!, size: file.size, path: file.path, modifiedAt: file.modifiedAt, userPath: file.path !== undefined, bytesDone: 0, result: undefined, controller: new AbortController(), receiving: false })),
       startedAt: this.#now(),
       lastEmit: 0,
       dirty: new Set(),
@@ -176,8 +181,10 @@ export class ManualUploads {
       return file.result!;
     }
     try {
+      const modifiedAt = file.modifiedAt ?? (file.userPath ? (await stat(file.path!)).mtimeMs : undefined);
       const result = await upload.client.uploadFile(upload.summary.bucket, file.key, file.path!, {
         sse: upload.sse,
+        ...(modifiedAt === undefined ? {} : { metadata: mtimeMetadata(modifiedAt) }),
         signal: file.controller.signal,
         onProgress: (sent) => this.#progress(upload, index, alreadyCounted + Math.floor((sent * (file.size - alreadyCounted)) / Math.max(1, file.size))),
       });

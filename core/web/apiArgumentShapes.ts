@@ -74,7 +74,7 @@ export const apiArgumentShapes = {
   testProfile: [profileInput],
   startUpload: [
     object({
-      files: list(object({ name: text(1024, 1), size: integer(0), path: optional(text(4096, 1)) }), 10_000, 1),
+      files: list(object({ name: text(1024, 1), size: integer(0), path: optional(text(4096, 1)), modifiedAt: optional(integer(0)) }), 10_000, 1),
       profileId: optional(id),
       bucket,
       prefix,

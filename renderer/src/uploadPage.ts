@@ -101,7 +101,7 @@ async function start(): Promise<void> {
   requested = sseSelect.value as SseMode;
   const files: UploadFileSpec[] = items.map((item) => {
     const path = bridge.pathForFile?.(item.file) ?? null;
-    return { name: item.name, size: item.file.size, ...(path ? { path } : {}) };
+    return { name: item.name, size: item.file.size, modifiedAt: item.file.lastModified, ...(path ? { path } : {}) };
   });
   startButton.disabled = true;
   clearButton.disabled = true;

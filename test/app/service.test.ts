@@ -1,10 +1,11 @@
 /** The app service end to end on real parts: bundled engine on port 0, a real watched folder, real uploads. */
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createAppService, type AppService } from '../../core/app/service.ts';
+import { CosClient } from '../../core/cos/cosClient.ts';
 import type { AppEvent, FileRow } from '../../core/app/contract.ts';
 import type { SecretStore, SettingsStore, StoredSettings } from '../../core/app/settings.ts';
 
@@ -110,6 +111,25 @@ describe('app service', () => {
     assert.ok(result.ok, JSON.stringify(result));
     if (result.ok) assert.equal(result.encryption.algorithm, 'AES256');
     assert.ok(events.some((event) => event.type === 'upload-progress' && event.uploadId === ticket.uploadId && event.bytesDone === 2 * 1024 * 1024));
+  });
+
+  it('manual uploads store the file modification time (x-cos-meta-mtime) for a later restore', async () => {
+    const file = path.join(root, 'dated.txt');
+    await writeFile(file, 'dated');
+    const when = new Date('2024-02-29T12:34:56.789Z');
+    await utimes(file, when, when);
+    const ticket = await service.startUpload({ files: [{ name: 'dated.txt', size: 5, path: file }, { name: 'browser.txt', size: 3, modifiedAt: 1_600_000_000_250 }], bucket: 'local-1250000000', prefix: 'mtime/', sse: 'AES256' });
+    const stored = await service.receiveUploadBody(ticket.uploadId, 1, (async function* () { yield Buffer.from('abc'); })(), new AbortController().signal);
+    assert.ok(stored.ok, JSON.stringify(stored));
+    await waitFor('upload finished', async () => events.find((event) => event.type === 'upload-finished' && event.uploadId === ticket.uploadId));
+    const credentials = JSON.parse(await readFile(path.join(root, 'data', 'engine', 'credentials.json'), 'utf8')) as { secretId: string; secretKey: string };
+    const client = new CosClient({ credentials, region: 'ap-guangzhou', endpoint: service.engineEndpoint! });
+    try {
+      assert.equal((await client.headObject('local-1250000000', 'mtime/dated.txt')).metadata.mtime, '1709210096.789000');
+      assert.equal((await client.headObject('local-1250000000', 'mtime/browser.txt')).metadata.mtime, '1600000000.250000');
+    } finally {
+      await client.close();
+    }
   });
 
   it('a browser upload body is staged and stored; a short body is refused', async () => {

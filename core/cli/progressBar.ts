@@ -1,4 +1,4 @@
-/** The CLI's progress line: drawn in place on a TTY (≤ 10×/s), as occasional plain lines otherwise, with rate and ETA. */
+/** The CLI's progress line: drawn in place on a TTY (≤ 10×/s); otherwise plain lines at the start, every interval and at the end; with rate and ETA. */
 
 /** Options of {@link progressBar}. */
 export interface ProgressBarOptions {
@@ -16,7 +16,8 @@ export function progressBar(initialTotal: number | undefined, stream: NodeJS.Wri
   const format = options.format ?? ((amount: number) => Math.round(amount).toLocaleString('en-US'));
   const rateUnit = options.rateUnit ?? '/s';
   const started = performance.now();
-  let last = 0;
+  // The first update always draws, so a log shows that work began even if it ends within one interval.
+  let last = Number.NEGATIVE_INFINITY;
   let drawn = false;
   return {
     update(done, current = '') {
@@ -36,7 +37,7 @@ export function progressBar(initialTotal: number | undefined, stream: NodeJS.Wri
         const filled = Math.round((percent / 100) * width);
         stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`.slice(0, (stream.columns || 120) + 8));
         drawn = true;
-      } else if (!finished) stream.write(`progress ${text}\n`);
+      } else stream.write(`progress ${text}\n`);
     },
     setTotal(next) {
       total = next;

@@ -75,11 +75,12 @@ describe('key operations beside a running engine', () => {
     const mark = (what: string): void => t.diagnostic(`${what} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const dataDir = await makeTempDir('live-keys');
     let engine = await spawnEngine(dataDir);
+    let stream: ReturnType<typeof uploadStream> | undefined;
     try {
       const stored = new Map<string, Buffer>();
       await putAll(engine.target, stored, 'seed', 150);
       mark('seeded');
-      const stream = uploadStream(engine.target, stored);
+      stream = uploadStream(engine.target, stored);
       const before = await runCli(['keys', 'status', '--data', dataDir]);
       assert.equal(before.code, 0, before.stderr);
       assert.equal(statusRows(before.stdout)[0]?.state, 'active');
@@ -115,6 +116,8 @@ describe('key operations beside a running engine', () => {
       engine = await spawnEngine(dataDir);
       await assertReadable(engine.target, stored, 'after a restart');
     } finally {
+      // A failed assertion must not leave the writers looping against a stopped engine (the test would never end).
+      await stream?.stop();
       await engine.stop();
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -294,8 +294,11 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     const results = await page.locator('[data-testid=upload-result]').allTextContents();
     assert.deepEqual(results, ['Encrypted · SSE-COS AES256 · confirmed by server', 'Encrypted · SSE-COS AES256 · confirmed by server']);
     await waitText('[data-testid=upload-status]', 'All 2 files uploaded.');
-    const request = called('startUpload').at(-1)!.args[0] as { files: unknown[]; prefix: string; sse: string };
-    assert.deepEqual(request.files, [{ name: 'quarterly-report.pdf', size }, { name: 'team-photo.jpg', size: size / 2 }]);
+    const request = called('startUpload').at(-1)!.args[0] as { files: Array<{ name: string; size: number; modifiedAt?: number }>; prefix: string; sse: string };
+    assert.deepEqual(request.files.map(({ name, size: bytes }) => ({ name, size: bytes })), [{ name: 'quarterly-report.pdf', size }, { name: 'team-photo.jpg', size: size / 2 }]);
+    for (const file of request.files) {
+      assert.ok(typeof file.modifiedAt === 'number' && Math.abs(file.modifiedAt - Date.now()) < 3_600_000, `the browser sends File.lastModified for ${file.name} (got ${file.modifiedAt})`);
+    }
     assert.equal(request.prefix, 'shared/2026');
     assert.equal(called('receiveUploadBody').length, 2);
     await page.screenshot({ path: `${shots}/upload-light.png` });

@@ -126,6 +126,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     manager,
     folders: () => settings.folders,
     uploads,
+    storeProblems: () => [...(settingsStore.problems?.() ?? []), ...(secrets.problems?.() ?? [])],
     engineStatus: async () => (engine ? engine.status() : { state: 'disabled', endpoint: null, activeKeyVersion: null, keys: [], objects: 0, bytes: 0, rotation: null }),
     emit,
   });

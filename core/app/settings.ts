@@ -1,6 +1,6 @@
 /** Stored app settings: the schema shared by electron-store and conf, defaults, views and patches. */
 import { randomUUID } from 'node:crypto';
-import type { AppSettings, FolderSnapshot, GeneralSettings, ProfileInput, ProfileView, SettingsPatch } from './contract.ts';
+import type { AppErrorInfo, AppSettings, FolderSnapshot, GeneralSettings, ProfileInput, ProfileView, SettingsPatch } from './contract.ts';
 
 /** A connection profile as stored; the SecretKey is never here (it lives in a {@link SecretStore}). */
 export type StoredProfile =
@@ -20,10 +20,15 @@ export interface StoredSettings {
   initialized: boolean;
 }
 
+/** Something a store met that the user must hear about (a damaged file kept aside, an unsafe backend), and when. */
+export type StoreProblem = AppErrorInfo & { at: number };
+
 /** Where settings are read from and written to (electron-store on the desktop, conf headless). */
 export interface SettingsStore {
   read(): Partial<StoredSettings>;
   write(settings: StoredSettings): void;
+  /** What went wrong opening the store (shown with the app's errors); none when absent. */
+  problems?(): StoreProblem[];
 }
 
 /** Where secrets live: safeStorage (OS keychain) on the desktop; a 0600 file headless. */
@@ -31,6 +36,8 @@ export interface SecretStore {
   get(name: string): Promise<string | undefined>;
   set(name: string, value: string): Promise<void>;
   delete(name: string): Promise<void>;
+  /** What went wrong reading the store (shown with the app's errors); none when absent. */
+  problems?(): StoreProblem[];
 }
 
 /** Name of the secret holding a profile's SecretKey. */

@@ -5,7 +5,7 @@ import type { SyncManager } from '../sync/syncManager.ts';
 import type { FileStatusEvent, FolderProblem, FolderStatus as SyncFolderStatus, FolderStatusEvent } from '../sync/syncStatus.ts';
 import type { AppEvent, AppSnapshot, EngineStatus, FileStateName, FolderCounts, FolderSnapshot, OverallState, ThroughputSample } from './contract.ts';
 import type { ManualUploads } from './manualUploads.ts';
-import type { StoredFolder } from './settings.ts';
+import type { StoredFolder, StoreProblem } from './settings.ts';
 import { fileRowView, folderStatusView } from './statusViews.ts';
 
 /** What the builder reads from the service. */
@@ -17,6 +17,8 @@ export interface SnapshotSources {
   folders(): readonly StoredFolder[];
   uploads: ManualUploads;
   engineStatus(): Promise<EngineStatus>;
+  /** Problems of the settings and secret stores (damaged file kept aside, unsafe backend). */
+  storeProblems(): StoreProblem[];
   emit(event: AppEvent): void;
 }
 
@@ -149,6 +151,7 @@ export class SnapshotBuilder {
       if (warning) errors.push({ ...warning, folderId: folder.id, at: this.#live.get(folder.id)?.since ?? Date.now() });
     }
     if (engine.error) errors.push({ ...engine.error, folderId: null, at: Date.now() });
+    for (const problem of this.#sources.storeProblems()) errors.push({ ...problem, folderId: null });
     const kinds = folders.map((folder) => (folder.status.kind === 'confirm-deletes' ? 'attention' : folder.status.kind));
     if (engine.state === 'error') kinds.push('error');
     let state: OverallState = folders.length === 0 ? 'no-folders' : (overallOrder.find((kind) => kinds.includes(kind as never)) ?? 'idle');

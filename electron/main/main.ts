@@ -2,7 +2,7 @@
 import { app, dialog, ipcMain, BrowserWindow, Notification, safeStorage, session } from 'electron';
 import Store from 'electron-store';
 import path from 'node:path';
-import { createAppService, PRIVATE_FILE_MODE, settingsSchema, type AppService } from '../../core/index.ts';
+import { createAppService, PRIVATE_FILE_MODE, recoverSettingsFile, settingsSchema, type AppService } from '../../core/index.ts';
 import { registerIpc } from './ipc.ts';
 import { createSafeSecretStore } from './secretStore.ts';
 import { createTray } from './tray.ts';
@@ -19,13 +19,15 @@ async function start(): Promise<void> {
   // The UI needs no camera, notifications-from-pages, geolocation or the like: refuse every permission request.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
+  // A damaged settings file would stop electron-store from opening: keep it aside and keep what is still valid first.
+  const settingsProblem = recoverSettingsFile(path.join(app.getPath('userData'), 'settings.json'));
   const store = new Store<Record<string, unknown>>({ name: 'settings', schema: settingsSchema, configFileMode: PRIVATE_FILE_MODE });
   service = await createAppService({
     dataDir: app.getPath('userData'),
     mode: 'desktop',
     defaultFolder: path.join(app.getPath('home'), 'COS Sync'),
     secrets: createSafeSecretStore({ safeStorage, store }),
-    settings: { read: () => store.store, write: (value) => store.set(value as unknown as Record<string, unknown>) },
+    settings: { read: () => store.store, write: (value) => store.set(value as unknown as Record<string, unknown>), problems: () => (settingsProblem ? [settingsProblem] : []) },
   });
   const running = service;
   registerIpc(ipcMain, running, {

@@ -8,26 +8,11 @@ export function createToken(random: (size: number) => Uint8Array = randomBytes):
   return Buffer.from(random(32)).toString('base64url');
 }
 
-/** The cookie that carries the token; the port is in the name because cookies ignore ports. */
-export function tokenCookieName(port: number): string {
-  return `cos_sync_token_${port}`;
-}
-
 /** Compares two secrets in constant time (hashing first so lengths do not leak either). */
 export function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b) && given.length === expected.length;
-}
-
-/** The value of cookie `name` in a Cookie header, or undefined. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
-  }
-  return undefined;
 }
 
 /**
@@ -68,11 +53,13 @@ export function checkOrigin(request: IncomingMessage, port: number, bound = '127
   return null;
 }
 
-/** Refuses /api requests that carry neither the bearer token nor the token cookie. */
-export function checkToken(request: IncomingMessage, token: string, port: number): Refusal | null {
+/**
+ * Refuses /api requests without `Authorization: Bearer <token>`. Cookies are never credentials here: browsers send a
+ * 127.0.0.1 cookie to every port of 127.0.0.1, so any other local web server the user visits would receive it.
+ */
+export function checkToken(request: IncomingMessage, token: string): Refusal | null {
   const authorization = request.headers.authorization;
-  const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
-  const given = bearer ?? readCookie(request.headers.cookie, tokenCookieName(port));
+  const given = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
   if (given !== undefined && sameSecret(given, token)) return null;
   return { status: 401, code: 'Unauthorized', message: 'A valid access token is required.', hint: 'Open the full address (with ?token=…) printed by `cos-sync serve`.' };
 }

@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from '../common/logger.ts';
 import { apiArgumentShapes } from './apiArgumentShapes.ts';
 import { checkArguments } from './argumentShape.ts';
 import { createEventStreams } from './eventStream.ts';
-import { checkOrigin, checkToken, createToken, sameSecret, tokenCookieName, type Refusal } from './requestGuard.ts';
+import { checkOrigin, checkToken, createToken, sameSecret, type Refusal } from './requestGuard.ts';
 import { securityHeaders, serveStatic } from './staticFiles.ts';
 
 /** Options of {@link startWebHost}. */
@@ -135,7 +135,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
 
   const handleApi = async (request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> => {
-    const refusal = checkToken(request, token, port);
+    const refusal = checkToken(request, token);
     if (refusal) return refuse(response, refusal);
     if (pathname === '/api/events') {
       if (request.method !== 'GET') return sendJson(response, 405, { code: 'MethodNotAllowed', message: 'Use GET for /api/events.' }, { allow: 'GET' });
@@ -157,16 +157,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const given = url.searchParams.get('token');
     if (given !== null) {
       if (!sameSecret(given, token)) return refuse(response, { status: 401, code: 'Unauthorized', message: 'This access token is not valid.', hint: 'Open the full address printed by `cos-sync serve`.' });
-      // Trade the token in the address for a cookie, then drop it from the address bar and history.
-      url.searchParams.delete('token');
-      response.writeHead(303, {
-        ...securityHeaders,
-        location: url.pathname + url.search,
-        'set-cookie': `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        'cache-control': 'no-store',
-      });
-      response.end();
-      return;
+      // The page keeps the token in this tab's sessionStorage, drops it from the address bar and sends it as a bearer
+      // header: no cookie, which the browser would also hand to every other port of 127.0.0.1.
     }
     const served = await serveStatic(request, response, url.pathname, staticDir);
     if (!served) sendJson(response, 404, { code: 'NotFound', message: `Nothing at ${url.pathname}.`, hint: url.pathname === '/' ? 'Build the renderer first: npm run build.' : undefined });

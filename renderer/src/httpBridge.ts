@@ -1,5 +1,6 @@
-/** The browser bridge: contract calls as POST /api/<method>, events over server-sent events, upload bodies by PUT. */
+/** The browser bridge: contract calls as POST /api/<method>, events over server-sent events, upload bodies by PUT, all with the tab's bearer token. */
 import type { AppEvent, AppEventListener, CosSyncApi, CosSyncBridge, CosSyncMethod, UploadFileResult } from '../../core/app/contract.ts';
+import { sessionToken } from './sessionToken.ts';
 
 /** An API failure carrying the contract's error fields. */
 export class ApiError extends Error {
@@ -34,38 +35,76 @@ async function readResult(response: Response): Promise<unknown> {
   return body.result;
 }
 
-/** Creates the HTTP bridge for the page's own origin; `onConnection` hears event-stream state changes. */
+/** Splits server-sent event text into the `data` payloads of complete frames; returns them and the unfinished rest. */
+function parseEventFrames(text: string): { data: string[]; rest: string } {
+  const data: string[] = [];
+  const frames = text.replace(/\r\n?/g, '\n').split('\n\n');
+  const rest = frames.pop() ?? '';
+  for (const frame of frames) {
+    const lines = frame.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(line.startsWith('data: ') ? 6 : 5));
+    if (lines.length > 0) data.push(lines.join('\n'));
+  }
+  return { data, rest };
+}
+
+/**
+ * Creates the HTTP bridge for the page's own origin; `onConnection` hears event-stream state changes. Every request
+ * carries the tab's token as `Authorization: Bearer` (see sessionToken.ts); the event stream is read with fetch,
+ * because EventSource cannot send that header, and reconnects after 2 s when it drops.
+ */
 export function createHttpBridge(onConnection: (state: ConnectionState) => void = () => {}): CosSyncBridge {
+  sessionToken(); // take the token out of the address bar at once
   const listeners = new Set<AppEventListener>();
-  let source: EventSource | null = null;
+  let stream: AbortController | null = null;
+  const headers = (extra: Record<string, string> = {}): Record<string, string> => {
+    const token = sessionToken();
+    return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
+  };
 
   const call = async (method: CosSyncMethod, args: unknown[]): Promise<unknown> => {
-    const response = await fetch(`/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args), credentials: 'same-origin' });
+    const response = await fetch(`/api/${method}`, { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(args), credentials: 'omit' });
     if (response.status === 401) onConnection('unauthorized');
     return readResult(response);
   };
 
-  // The stream was refused or dropped for good: a plain call tells "bad token" from "server gone".
-  const diagnose = async (): Promise<void> => {
-    const status = await fetch('/api/getSnapshot', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' }).then((response) => response.status, () => 0);
-    onConnection(status === 401 ? 'unauthorized' : 'lost');
-    if (status !== 401 && listeners.size > 0) setTimeout(connect, 3000);
+  const reconnectLater = (): void => {
+    stream = null;
+    onConnection('lost');
+    setTimeout(() => {
+      if (!stream && listeners.size > 0) connect();
+    }, 2000);
+  };
+
+  const read = async (controller: AbortController): Promise<void> => {
+    const response = await fetch('/api/events', { headers: headers({ accept: 'text/event-stream' }), credentials: 'omit', cache: 'no-store', signal: controller.signal });
+    if (response.status === 401) {
+      stream = null;
+      onConnection('unauthorized');
+      return;
+    }
+    if (!response.ok || !response.body) throw new Error(`The event stream answered ${response.status}.`);
+    onConnection('open');
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const { data, rest } = parseEventFrames(buffer + value);
+      buffer = rest;
+      for (const payload of data) {
+        const event = JSON.parse(payload) as AppEvent;
+        for (const listener of listeners) listener(event);
+      }
+    }
+    throw new Error('The event stream ended.');
   };
 
   const connect = (): void => {
     onConnection('connecting');
-    source = new EventSource('/api/events');
-    source.addEventListener('open', () => onConnection('open'));
-    source.addEventListener('message', (message: MessageEvent<string>) => {
-      const event = JSON.parse(message.data) as AppEvent;
-      for (const listener of listeners) listener(event);
-    });
-    source.addEventListener('error', () => {
-      // EventSource reconnects by itself unless the server refused (then readyState is CLOSED).
-      if (source?.readyState === EventSource.CLOSED) {
-        source = null;
-        void diagnose();
-      } else onConnection('lost');
+    const controller = new AbortController();
+    stream = controller;
+    read(controller).catch(() => {
+      if (!controller.signal.aborted && stream === controller) reconnectLater();
     });
   };
 
@@ -76,17 +115,17 @@ export function createHttpBridge(onConnection: (state: ConnectionState) => void 
     kind: 'browser',
     subscribe(listener) {
       listeners.add(listener);
-      if (!source) connect();
+      if (!stream) connect();
       return () => {
         listeners.delete(listener);
-        if (listeners.size === 0 && source) {
-          source.close();
-          source = null;
+        if (listeners.size === 0 && stream) {
+          stream.abort();
+          stream = null;
         }
       };
     },
     async uploadBody(uploadId, index, body) {
-      const response = await fetch(`/api/upload/${encodeURIComponent(uploadId)}/${index}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body, credentials: 'same-origin' });
+      const response = await fetch(`/api/upload/${encodeURIComponent(uploadId)}/${index}`, { method: 'PUT', headers: headers({ 'content-type': 'application/octet-stream' }), body, credentials: 'omit' });
       return (await readResult(response)) as UploadFileResult;
     },
   };

@@ -12,6 +12,7 @@ import { createGeneralView } from './generalView.ts';
 import { createSettingsView } from './settingsView.ts';
 import { createThroughputChart } from './throughputChart.ts';
 import { setupTabs } from './tabs.ts';
+import { withSessionToken } from './sessionToken.ts';
 
 const toast = byId('toast');
 let toastTimer: number | undefined;
@@ -46,6 +47,8 @@ byId('column-side').append(chart.element, engine.element, activity.element);
 byId('panel-settings').append(profiles.element, general.element);
 byId('panel-bucket').append(bucket.element);
 setupTabs();
+// The upload window is another tab: hand it this tab's token in the fragment (sessionStorage is per tab).
+if (bridge.kind === 'browser') byId<HTMLAnchorElement>('open-upload').href = withSessionToken('upload.html');
 
 const overallText = byId('overall-text');
 const overallDot = byId('overall-dot');

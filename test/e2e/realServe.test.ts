@@ -80,7 +80,8 @@ describe('the real cos-sync serve in Chromium', { timeout: scaled(120_000 + many
 
   test('files dropped into a watched folder are listed as synced and encrypted; the folder is up to date', async () => {
     await page.goto(serve.url);
-    assert.equal(new URL(page.url()).search, '', 'the token is traded for a cookie');
+    assert.equal(new URL(page.url()).search, '', 'the token is dropped from the address bar');
+    assert.deepEqual(await browser.context.cookies(), [], 'the token is no cookie');
     await waitText(`${card(watchedId)} h3`, watched);
     await waitText(`${card(watchedId)} [data-testid=folder-state]`, 'Up to date');
     write(path.join(watched, 'readme.md'), '# Dropped into the watched folder\n');
@@ -108,7 +109,8 @@ describe('the real cos-sync serve in Chromium', { timeout: scaled(120_000 + many
   test('a manual upload through the file chooser shows per-file progress and the encryption the server confirmed', async (t) => {
     const upload = await browser.newPage();
     try {
-      await upload.goto(`${serve.origin}/upload.html`);
+      // A new tab has its own sessionStorage: open it with the token, as the printed address does.
+      await upload.goto(`${serve.origin}/upload.html?token=${serve.token}`);
       await upload.locator('[data-testid=upload-status]', { hasText: 'No files chosen' }).waitFor({ timeout: scaled(10_000) });
       assert.equal(await upload.locator('[data-testid=upload-bucket]').inputValue(), 'local-1250000000');
       const objectsBefore = (await serve.call('getEngineStatus')).objects;

@@ -1,6 +1,8 @@
 /** Drives the built renderer in Debian Chromium over the real web host and a fake service with 100,000 files. */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { WebHost } from '../../core/web/startWebHost.ts';
@@ -35,12 +37,37 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     service?.close();
   });
 
-  test('the token in the address becomes a cookie and the status window connects', async () => {
+  test('the token in the address is kept in this tab only: dropped from the address bar, no cookie, and the status window connects', async () => {
     await page.goto(host.url);
-    assert.equal(new URL(page.url()).search, '', 'the token is dropped from the address bar');
     await waitText(`${folder} [data-testid=folder-state]`, /Scanning|Syncing/);
+    assert.equal(new URL(page.url()).search, '', 'the token is dropped from the address bar');
+    assert.equal(new URL(page.url()).hash, '');
+    assert.deepEqual(await browser.context.cookies(), [], 'no cookie, which the browser would send to every port of 127.0.0.1');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('cos-sync-token')), host.token);
     const title = await page.locator(`${folder} h3`).textContent();
     assert.equal(title, '/home/ana/Pictures');
+  });
+
+  test('another local web server on another port gets nothing from the browser that holds the token', async () => {
+    const seen: string[] = [];
+    const other = createServer((request, response) => {
+      seen.push(`${request.method} ${request.url} ${JSON.stringify(request.headers)}`);
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<!doctype html><title>another local server</title>');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherOrigin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    const visit = await browser.newPage();
+    try {
+      // The same paths the UI uses, on the other port: a cookie bound to 127.0.0.1 would be sent to all of them.
+      for (const target of ['/', '/api/getSnapshot', '/api/events', '/upload.html']) await visit.goto(`${otherOrigin}${target}`);
+    } finally {
+      await visit.close();
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+    assert.ok(seen.length >= 4, seen.join('\n'));
+    for (const request of seen) assert.ok(!request.includes(host.token), `the other server received the token: ${request}`);
+    assert.ok(seen.every((request) => !/"cookie"/.test(request)), seen.join('\n'));
   });
 
   test('a folder shows syncing with progress, pauses and resumes through the service, then is up to date', async () => {
@@ -315,9 +342,23 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     assert.deepEqual(browser.problems, []);
   });
 
+  test('the upload link opens an authorized tab without the token in its address', async () => {
+    await page.goto(host.origin + '/');
+    const [opened] = await Promise.all([browser.context.waitForEvent('page'), page.locator('[data-testid=open-upload]').click()]);
+    await opened.locator('[data-testid=upload-status]', { hasText: 'No files chosen' }).waitFor({ timeout: scaled(15_000) });
+    assert.equal(await opened.locator('[data-testid=upload-bucket]').inputValue(), 'photos-1250000000', 'the new tab reached the API');
+    assert.equal(new URL(opened.url()).hash, '', 'the token handed over in the fragment is dropped from the address bar');
+    await opened.close();
+  });
+
   test('without the token the window explains how to get in', async () => {
-    await browser.context.clearCookies();
-    await page.goto(`${host.origin}/`);
-    await waitText('[data-testid=connection]', 'Not authorized');
+    const fresh = await browser.newPage();
+    try {
+      await fresh.goto(`${host.origin}/`);
+      await fresh.locator('[data-testid=connection]', { hasText: 'Not authorized' }).first().waitFor({ timeout: scaled(15_000) });
+    } finally {
+      await fresh.close();
+    }
+    browser.allowProblem(/401/);
   });
 });

@@ -48,17 +48,29 @@ describe('web host', () => {
     assert.equal(t.service.calls.length, 0);
   });
 
-  test('a page opened with ?token= sets an HttpOnly SameSite cookie and redirects without the token', async () => {
+  test('a page opened with ?token= is served without setting any cookie; a wrong token gets 401', async () => {
     const page = await rawRequest(t.host.port, 'GET', `/?token=${t.host.token}`, { host: t.hostHeader });
-    assert.equal(page.status, 303);
-    assert.equal(page.headers.location, '/');
-    const cookie = String(page.headers['set-cookie']);
-    assert.match(cookie, new RegExp(`^cos_sync_token_${t.host.port}=${t.host.token}; HttpOnly; SameSite=Strict; Path=/`));
-    const withCookie = await rawRequest(t.host.port, 'POST', '/api/getSettings', { host: t.hostHeader, 'content-type': 'application/json', cookie: `other=1; ${cookie.split(';')[0]}` }, '[]');
-    assert.equal(withCookie.status, 200);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /<title>COS Sync<\/title>/);
+    assert.equal(page.headers['set-cookie'], undefined, 'a cookie would reach every port of 127.0.0.1');
+    assert.equal(page.headers['referrer-policy'], 'no-referrer', 'the address with the token never leaks as a Referer');
     const badToken = await rawRequest(t.host.port, 'GET', '/?token=nope', { host: t.hostHeader });
     assert.equal(badToken.status, 401);
     assert.equal(badToken.headers['set-cookie'], undefined);
+  });
+
+  test('a request carrying the token as a cookie gets nothing, on any path (only the bearer header counts)', async () => {
+    const callsBefore = t.service.calls.length;
+    for (const cookie of [`cos_sync_token_${t.host.port}=${t.host.token}`, `token=${t.host.token}`, `cos_sync_token=${t.host.token}`]) {
+      for (const target of ['/api/getSettings', '/api/getSnapshot', '/api/events']) {
+        const method = target === '/api/events' ? 'GET' : 'POST';
+        const response = await rawRequest(t.host.port, method, target, { host: t.hostHeader, 'content-type': 'application/json', cookie }, method === 'POST' ? '[]' : undefined);
+        assert.equal(response.status, 401, `${cookie} → ${target}`);
+        assert.doesNotMatch(response.body, /profiles|snapshot/);
+      }
+    }
+    assert.equal(t.service.calls.length, callsBefore);
+    assert.equal((await t.call('getSettings', [])).status, 200, 'the bearer header still works');
   });
 
   test('foreign Host headers (DNS rebinding) and cross-origin requests are refused', async () => {

@@ -224,11 +224,23 @@ export interface GeneralSettings {
   startAtLogin: boolean;
 }
 
+/** Where the SecretKeys are kept, as the settings screen shows it. */
+export interface SecretStorageInfo {
+  /** `keychain`: encrypted by the OS keychain (Electron safeStorage); `file`: a file only the user can read (0600). */
+  kind: 'keychain' | 'file';
+  /** Readable name of the store: e.g. `GNOME Keyring (libsecret)`, `macOS Keychain`, or the file's path. */
+  description: string;
+  /** Why this is a fallback the user may want to fix (e.g. no system keyring on Linux); absent when all is well. */
+  warning?: string;
+}
+
 /** Everything the settings screen shows. */
 export interface AppSettings {
   profiles: ProfileView[];
   defaultProfileId: string | null;
   general: GeneralSettings;
+  /** Where SecretKeys are kept; null when the host did not say. */
+  secretStorage: SecretStorageInfo | null;
 }
 
 /** A partial update: profiles are upserted by `id` (new ones get an id), then `removeProfiles` are removed. */

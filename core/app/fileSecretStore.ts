@@ -100,6 +100,8 @@ export function createFileSecretStore(dir: string, options: FileSecretStoreOptio
       delete values[name];
       await save(values);
     }),
+    names: () => exclusive(async () => Object.keys(await load())),
     problems: () => [...problems],
+    storage: () => ({ kind: 'file', description: `${file} (readable by you only)` }),
   };
 }

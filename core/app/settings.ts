@@ -1,6 +1,6 @@
 /** Stored app settings: the schema shared by electron-store and conf, defaults, views and patches. */
 import { randomUUID } from 'node:crypto';
-import type { AppErrorInfo, AppSettings, FolderSnapshot, GeneralSettings, ProfileInput, ProfileView, SettingsPatch } from './contract.ts';
+import type { AppErrorInfo, AppSettings, FolderSnapshot, GeneralSettings, ProfileInput, ProfileView, SecretStorageInfo, SettingsPatch } from './contract.ts';
 
 /** A connection profile as stored; the SecretKey is never here (it lives in a {@link SecretStore}). */
 export type StoredProfile =
@@ -38,6 +38,10 @@ export interface SecretStore {
   delete(name: string): Promise<void>;
   /** What went wrong reading the store (shown with the app's errors); none when absent. */
   problems?(): StoreProblem[];
+  /** Where the secrets are kept (shown in Settings). */
+  storage?(): SecretStorageInfo;
+  /** The names of the stored secrets (to move them to another store). */
+  names?(): Promise<string[]>;
 }
 
 /** Name of the secret holding a profile's SecretKey. */
@@ -90,7 +94,7 @@ export async function settingsView(settings: StoredSettings, secrets: SecretStor
         : { ...profile, hasSecretKey: (await secrets.get(secretKeyName(profile.id))) !== undefined },
     );
   }
-  return { profiles, defaultProfileId: settings.defaultProfileId, general: settings.general };
+  return { profiles, defaultProfileId: settings.defaultProfileId, general: settings.general, secretStorage: secrets.storage?.() ?? null };
 }
 
 /** Turns a profile input into a stored profile (new id when it has none) and the secret to store, if any. */

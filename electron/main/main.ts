@@ -2,9 +2,9 @@
 import { app, dialog, ipcMain, BrowserWindow, Notification, safeStorage, session } from 'electron';
 import Store from 'electron-store';
 import path from 'node:path';
-import { createAppService, PRIVATE_FILE_MODE, recoverSettingsFile, settingsSchema, type AppService } from '../../core/index.ts';
+import { createAppService, createFileSecretStore, PRIVATE_FILE_MODE, recoverSettingsFile, settingsSchema, type AppService } from '../../core/index.ts';
 import { registerIpc } from './ipc.ts';
-import { createSafeSecretStore } from './secretStore.ts';
+import { createDesktopSecretStore } from './secretStore.ts';
 import { createTray } from './tray.ts';
 import { isRendererUrl, showWindow, type WindowKind } from './windows.ts';
 import { notificationFor } from './notifications.ts';
@@ -26,7 +26,7 @@ async function start(): Promise<void> {
     dataDir: app.getPath('userData'),
     mode: 'desktop',
     defaultFolder: path.join(app.getPath('home'), 'COS Sync'),
-    secrets: createSafeSecretStore({ safeStorage, store }),
+    secrets: await createDesktopSecretStore({ safeStorage, store, fileStore: createFileSecretStore(app.getPath('userData')), platform: process.platform }),
     settings: { read: () => store.store, write: (value) => store.set(value as unknown as Record<string, unknown>), problems: () => (settingsProblem ? [settingsProblem] : []) },
   });
   const running = service;

@@ -36,6 +36,7 @@ export function createSettingsView(api: Pick<CosSyncApi, 'updateSettings' | 'tes
     ...field('profile-region', 'Region', region),
     ...field('profile-endpoint', 'Endpoint', endpoint, 'Optional: a custom or accelerated domain.'));
   const engineNote = h('p', { class: 'muted' });
+  const secretStorage = h('p', { class: 'secret-storage', 'data-testid': 'secret-storage' });
   const testButton = h('button', { type: 'button', class: 'button', 'data-testid': 'profile-test' }, 'Test connection');
   const form = h('form', { class: 'profile-form', 'data-testid': 'settings-form' },
     h('div', { class: 'form-grid' },
@@ -46,7 +47,7 @@ export function createSettingsView(api: Pick<CosSyncApi, 'updateSettings' | 'tes
         h('label', { for: 'kind-cos' }, kindCos, ' Tencent Cloud COS')),
       ...field('profile-name', 'Name', name),
       ...field('profile-bucket', 'Bucket', bucket)),
-    cosFields, engineNote,
+    cosFields, secretStorage, engineNote,
     h('div', { class: 'form-grid' }, h('span'), h('label', { for: 'profile-default', class: 'check' }, makeDefault, ' Use for new folders and uploads')),
     h('div', { class: 'actions' }, testButton, h('button', { type: 'submit', class: 'button primary', 'data-testid': 'profile-save' }, 'Save profile')),
     result);
@@ -138,6 +139,13 @@ export function createSettingsView(api: Pick<CosSyncApi, 'updateSettings' | 'tes
       settings = next;
       replaceChildren(profileSelect, ...next.profiles.map((profile) => h('option', { value: profile.id }, profile.name)), h('option', { value: '' }, 'New profile…'));
       profileSelect.value = next.profiles.some((profile) => profile.id === keep) ? keep : (next.defaultProfileId ?? next.profiles[0]?.id ?? '');
+      const storage = next.secretStorage;
+      secretStorage.hidden = storage === null;
+      secretStorage.classList.toggle('secret-storage-warn', storage?.warning !== undefined);
+      replaceChildren(secretStorage, ...(storage ? [
+        `SecretKeys are kept ${storage.kind === 'keychain' ? 'encrypted by ' : 'in '}`, h('strong', {}, storage.description), '.',
+        storage.warning ? h('span', { class: 'hint' }, ` ${storage.warning}`) : null,
+      ] : []));
       load();
     },
   };

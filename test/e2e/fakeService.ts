@@ -76,6 +76,7 @@ export function createFakeService(options: FakeServiceOptions = {}): FakeService
     ],
     defaultProfileId: 'tencent',
     general: { concurrency: 4, bandwidthLimit: null, excludes: ['*.tmp', '.DS_Store'], deleteConfirmThreshold: 100, startAtLogin: false },
+    secretStorage: { kind: 'file', description: '/home/ana/.cos-sync/secrets.json (readable by you only)' },
   };
   const engine: EngineStatus = { state: 'running', endpoint: 'http://127.0.0.1:9100', activeKeyVersion: 1, keys: [{ version: 1, createdAt: start - 86_400_000 * 30, objects: 240, active: true }], objects: 240, bytes: 0, rotation: null };
   engine.bytes = files.get('documents')!.reduce((sum, row) => sum + row.size, 0);

@@ -59,10 +59,14 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     const otherOrigin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
     const visit = await browser.newPage();
     try {
+      // This tab opens the UI with the token first, then goes to the other server, as a user's browser would.
+      await visit.goto(host.url);
+      assert.equal(await visit.evaluate(() => sessionStorage.getItem('cos-sync-token')), host.token);
       // The same paths the UI uses, on the other port: a cookie bound to 127.0.0.1 would be sent to all of them.
       for (const target of ['/', '/api/getSnapshot', '/api/events', '/upload.html']) await visit.goto(`${otherOrigin}${target}`);
     } finally {
       await visit.close();
+      other.closeAllConnections(); // Chromium keeps idle sockets open, and close() would wait for them
       await new Promise<void>((resolve) => other.close(() => resolve()));
     }
     assert.ok(seen.length >= 4, seen.join('\n'));
@@ -209,6 +213,7 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     assert.equal(await secret.inputValue(), '');
     assert.equal(await secret.getAttribute('type'), 'password');
     assert.match((await secret.getAttribute('placeholder')) ?? '', /Stored/);
+    await waitText('[data-testid=secret-storage]', 'SecretKeys are kept in /home/ana/.cos-sync/secrets.json (readable by you only).');
     await page.locator('[data-testid=profile-bucket]').fill('missing-1250000000');
     await page.locator('[data-testid=profile-test]').click();
     await waitText('[data-testid=profile-test-result]', 'does not exist');

@@ -61,7 +61,7 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     try {
       // This tab opens the UI with the token first, then goes to the other server, as a user's browser would.
       await visit.goto(host.url);
-      assert.equal(await visit.evaluate(() => sessionStorage.getItem('cos-sync-token')), host.token);
+      await visit.locator(`${folder} [data-testid=folder-state]`).first().waitFor({ timeout: scaled(15_000) });
       // The same paths the UI uses, on the other port: a cookie bound to 127.0.0.1 would be sent to all of them.
       for (const target of ['/', '/api/getSnapshot', '/api/events', '/upload.html']) await visit.goto(`${otherOrigin}${target}`);
     } finally {

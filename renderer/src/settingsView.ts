@@ -32,7 +32,7 @@ export function createSettingsView(api: Pick<CosSyncApi, 'updateSettings' | 'tes
   const result = h('div', { class: 'test-result', 'aria-live': 'polite', 'data-testid': 'profile-test-result' });
   const cosFields = h('div', { class: 'form-grid' },
     ...field('profile-secret-id', 'SecretId', secretId),
-    ...field('profile-secret-key', 'SecretKey', secretKey, 'Write-only: it is stored encrypted and never shown again.'),
+    ...field('profile-secret-key', 'SecretKey', secretKey, 'Write-only: it is never shown again. Where it is kept is named below.'),
     ...field('profile-region', 'Region', region),
     ...field('profile-endpoint', 'Endpoint', endpoint, 'Optional: a custom or accelerated domain.'));
   const engineNote = h('p', { class: 'muted' });

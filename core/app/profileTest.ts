@@ -5,7 +5,8 @@ import { CosClient } from '../cos/cosClient.ts';
 import type { EngineHandle } from '../engine/startEngine.ts';
 import type { ProfileInput, ProfileTestResult } from './contract.ts';
 import { secretKeyName, type SecretStore } from './settings.ts';
-import { bucketHostname, isValidBucketName, isValidRegion } from '../protocol/bucketHost.ts';
+import { bucketHostname, isValidRegion } from '../protocol/bucketHost.ts';
+import { capabilitiesOfKind, endpointCapabilities } from '../protocol/endpointCapabilities.ts';
 
 /** Tests `profile` (saved or not) with one HEAD Bucket; never throws for a failed check. */
 export async function testProfileLive(profile: ProfileInput, context: { secrets: SecretStore; engine: EngineHandle | undefined }): Promise<ProfileTestResult> {
@@ -17,7 +18,9 @@ export async function testProfileLive(profile: ProfileInput, context: { secrets:
     endpoint,
     status,
   });
-  if (!isValidBucketName(profile.bucket)) return fail('InvalidBucketName', `"${profile.bucket}" is not a bucket name.`, 'A COS bucket is written NAME-APPID, e.g. photos-1250000000.', null);
+  // The bundled engine takes S3 names too; real COS (no endpoint, or a COS host) needs NAME-APPID.
+  const capabilities = profile.kind === 'engine' ? capabilitiesOfKind.compatible : endpointCapabilities(profile.endpoint);
+  if (!capabilities.isBucketName(profile.bucket)) return fail('InvalidBucketName', `"${profile.bucket}" is not a bucket name.`, capabilities.bucketNameHint, null);
   let client: CosClient;
   let endpoint: string;
   if (profile.kind === 'engine') {

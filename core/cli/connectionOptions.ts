@@ -1,6 +1,7 @@
 /** Command-line options shared by commands that talk to a bucket: bucket, region, endpoint, credentials, SSE. */
 import { describeError, type CosSyncError } from '../common/errors.ts';
-import { isValidBucketName, isValidRegion } from '../protocol/bucketHost.ts';
+import { isValidRegion } from '../protocol/bucketHost.ts';
+import { endpointCapabilities } from '../protocol/endpointCapabilities.ts';
 import type { SseRequest } from '../protocol/serverSideEncryption.ts';
 import { UsageError } from './arguments.ts';
 
@@ -18,7 +19,7 @@ export const connectionOptionSpec = {
 } as const;
 
 /** Help lines of the shared options. */
-export const connectionOptionHelp = `  --bucket NAME-APPID     target bucket, e.g. photos-1250000000 (required)
+export const connectionOptionHelp = `  --bucket NAME-APPID     target bucket, e.g. photos-1250000000 (required; with --endpoint also an S3 name)
   --region REGION         bucket region, e.g. ap-guangzhou (required)
   --endpoint URL          send requests here (e.g. the bundled engine http://127.0.0.1:9000); default real COS
   --path-style            use path-style requests (/<bucket>/<key>) against --endpoint
@@ -61,7 +62,6 @@ export function parseConnection(values: Record<string, unknown>, environment: No
   const bucket = values.bucket as string | undefined;
   const region = values.region as string | undefined;
   if (!bucket) throw new UsageError('Missing --bucket NAME-APPID (e.g. --bucket photos-1250000000).');
-  if (!isValidBucketName(bucket)) throw new UsageError(`The bucket name '${bucket}' is not valid: use NAME-APPID with lowercase letters, digits and hyphens.`);
   if (!region) throw new UsageError('Missing --region REGION (e.g. --region ap-guangzhou).');
   if (!isValidRegion(region)) throw new UsageError(`The region '${region}' is not valid: use a COS region such as ap-guangzhou.`);
   const secretId = (values['secret-id'] as string | undefined) ?? environment.COS_SECRET_ID;
@@ -70,6 +70,8 @@ export function parseConnection(values: Record<string, unknown>, environment: No
   const endpoint = values.endpoint as string | undefined;
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new UsageError(`--endpoint must be an http:// or https:// URL (got '${endpoint}').`);
   if (values['path-style'] && !endpoint) throw new UsageError('--path-style needs --endpoint.');
+  const names = endpointCapabilities(endpoint);
+  if (!names.isBucketName(bucket)) throw new UsageError(`The bucket name '${bucket}' is not valid${names.kind === 'cos' ? ' on COS' : ''}. ${names.bucketNameHint}`);
   return {
     bucket,
     region,

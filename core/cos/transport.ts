@@ -5,7 +5,8 @@ import { backoffDelay, sleep } from '../common/backoff.ts';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { CosSyncError } from '../common/errors.ts';
 import { silentLogger, type Logger } from '../common/logger.ts';
-import { bucketHostname, isValidBucketName, isValidRegion } from '../protocol/bucketHost.ts';
+import { bucketHostname, isValidRegion } from '../protocol/bucketHost.ts';
+import { endpointCapabilities, type EndpointCapabilities } from '../protocol/endpointCapabilities.ts';
 import { CosError, cosErrorFromResponse } from '../protocol/cosError.ts';
 import { signCos, type CosCredentials } from '../protocol/cosSignature.ts';
 import { cosUrlEncode, encodeKeyPath } from '../protocol/cosUrlEncode.ts';
@@ -117,6 +118,8 @@ export class Transport {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #endpoint: URL | undefined;
+  /** What the endpoint accepts: real COS needs NAME-APPID bucket names, compatible servers take S3 names too. */
+  readonly capabilities: EndpointCapabilities;
   #offsetMs = 0;
 
   constructor(options: TransportOptions) {
@@ -128,6 +131,7 @@ export class Transport {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
     this.#endpoint = options.endpoint ? parseEndpoint(options.endpoint) : undefined;
+    this.capabilities = endpointCapabilities(options.endpoint);
     this.#ownsDispatcher = !options.dispatcher;
     this.#dispatcher = options.dispatcher ?? new Agent({
       connections: options.maxConnections ?? 16,
@@ -143,8 +147,8 @@ export class Transport {
 
   /** Where a request goes: origin to connect to, wire path, `Host` header and the path the signature covers. */
   target(bucket: string, key?: string): { origin: string; path: string; host: string; signPath: string } {
-    if (!isValidBucketName(bucket)) {
-      throw new CosSyncError('InvalidBucketName', `The bucket name '${bucket}' is not valid.`, { hint: 'Use the form NAME-APPID, e.g. photos-1250000000.' });
+    if (!this.capabilities.isBucketName(bucket)) {
+      throw new CosSyncError('InvalidBucketName', `The bucket name '${bucket}' is not valid.`, { hint: this.capabilities.bucketNameHint });
     }
     const keyPath = key === undefined ? '' : encodeKeyPath(key);
     const signPath = '/' + (key ?? '');

@@ -35,7 +35,7 @@ export async function handleRequest(ctx: EngineContext, req: IncomingMessage, re
       throw cosError('InvalidArgument', `The request headers exceed ${MAX_HEADER_BYTES} bytes (RequestHeaderSectionTooLarge).`);
     }
     checkTransferEncoding(req);
-    const target = parseTarget(req);
+    const target = parseTarget(req, ctx.domains);
     Object.assign(r, target);
     Object.assign(r, parseParams(target.rawQuery));
     if (r.key !== '') validateKey(r.key);

@@ -30,9 +30,11 @@ export interface EngineOptions {
   port?: number;
   /** Default ap-guangzhou. */
   region?: string;
+  /** Host names under which S3 clients address buckets virtual-host style (`<bucket>.<domain>`). Default `['localhost']`. */
+  domains?: string[];
   /** The accepted key pair; without it a pair is generated once and kept in DATA/credentials.json (0600). */
   credentials?: EngineCredentials;
-  /** Buckets (NAME-APPID) created when missing. */
+  /** Buckets (NAME-APPID or S3 names) created when missing. */
   buckets?: string[];
   clock?: Clock;
   logger?: Logger;
@@ -72,7 +74,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
   const dataDir = path.resolve(options.dataDir);
   const region = options.region ?? 'ap-guangzhou';
   if (!isValidRegion(region)) throw new CosSyncError('InvalidArgument', `The region '${region}' is not valid.`);
-  for (const bucket of options.buckets ?? []) if (!isValidBucketName(bucket)) throw new CosSyncError('InvalidArgument', `The bucket name '${bucket}' is not NAME-APPID.`);
+  for (const bucket of options.buckets ?? []) if (!isValidBucketName(bucket)) throw new CosSyncError('InvalidArgument', `The bucket name '${bucket}' is neither NAME-APPID nor an S3 bucket name.`);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const warning = checkBindSecurity({ host: options.host ?? '127.0.0.1', tls: false, insecureHttp: options.insecureHttp });
@@ -97,7 +99,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     const dataKeys = new DataKeys(keyring);
     const keys = new KeyService(index, keyring, { inFlight: (keyId, version) => dataKeys.inFlight(keyId, version), logger });
     const ctx: EngineContext = {
-      index, blobs, keys: dataKeys, region, clock, logger,
+      index, blobs, keys: dataKeys, region, domains: options.domains ?? ['localhost'], clock, logger,
       lookupSecret: (secretId) => (secretId === credentials.secretId ? credentials.secretKey : undefined),
     };
     return await serve(options, { ctx, keys, credentials, stored, dataDir, releaseLock, maxAge, keyring });

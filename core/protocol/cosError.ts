@@ -41,7 +41,7 @@ const explanations: Record<string, [sentence: string, hint: string]> = {
   NoSuchKey: ['the object does not exist', 'Check the object key; it may have been deleted.'],
   NoSuchUpload: ['the multipart upload does not exist', 'Start the upload again; the upload may have been aborted or completed.'],
   NoSuchEncryptionConfiguration: ['the bucket has no default encryption', 'Configure bucket default encryption or send SSE headers with each upload.'],
-  InvalidBucketName: ['the bucket name is not valid', 'Use the form NAME-APPID with lowercase letters, digits and hyphens.'],
+  InvalidBucketName: ['the bucket name is not valid', 'COS buckets are written NAME-APPID (lowercase letters, digits, hyphens); other S3 servers take 3-63 lowercase letters, digits, dots and hyphens.'],
   InvalidRegionName: ['the region is not valid', 'Use a region such as ap-guangzhou.'],
   BadDigest: ['the data was corrupted in transit (Content-MD5 mismatch)', 'Retry the upload; check the network path if it keeps happening.'],
   InvalidDigest: ['the Content-MD5 header is not valid', 'Send the base64 MD5 of the body.'],

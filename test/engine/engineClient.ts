@@ -25,8 +25,8 @@ export interface TestRequest {
   body?: Buffer | string;
   /** Send unsigned. */
   anonymous?: boolean;
-  /** `virtual` (default): Host is the bucket's COS host; `path`: /bucket/key on 127.0.0.1. */
-  style?: 'virtual' | 'path';
+  /** `virtual` (default): Host is the bucket's COS host; `s3-virtual`: Host is `<bucket>.localhost`; `path`: /bucket/key on 127.0.0.1. */
+  style?: 'virtual' | 's3-virtual' | 'path';
   /** Raw path instead of the encoded key. */
   rawPath?: string;
   secretKey?: string;
@@ -73,13 +73,13 @@ export class TestEngine {
     const bucket = options.bucket ?? this.bucket;
     const key = options.key ?? '';
     const style = options.style ?? 'virtual';
-    const host = style === 'virtual' ? `${bucket}.cos.${this.engine.region}.myqcloud.com` : `127.0.0.1:${this.engine.port}`;
+    const host = style === 'virtual' ? `${bucket}.cos.${this.engine.region}.myqcloud.com` : style === 's3-virtual' ? `${bucket}.localhost:${this.engine.port}` : `127.0.0.1:${this.engine.port}`;
     const query = options.query ?? [];
     const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body);
     const headers: Record<string, string> = { host, ...options.headers };
     if ((body !== undefined || method === 'PUT' || method === 'POST') && headers['transfer-encoding'] === undefined) headers['content-length'] ??= String(body?.length ?? 0);
     const keyPath = `/${encodeKeyPath(key)}`;
-    const wirePath = options.rawPath ?? (style === 'virtual' ? keyPath : `/${bucket}${key === '' ? '/' : keyPath}`);
+    const wirePath = options.rawPath ?? (style === 'path' ? `/${bucket}${key === '' ? '/' : keyPath}` : keyPath);
     const search = query.map(([name, value]) => (value === '' ? encodeURIComponent(name) : `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)).join('&');
     if (!options.anonymous) {
       headers.authorization = signCos(

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { confirmedEncryption, customerKeyHeaders, encryptionSatisfies, sseRequestHeaders } from '../../core/protocol/serverSideEncryption.ts';
-import { isValidBucketName, parseBucketHost } from '../../core/protocol/bucketHost.ts';
+import { isCosBucketName, parseBucketHost } from '../../core/protocol/bucketHost.ts';
 
 describe('server-side encryption headers', () => {
   it('builds the documented SSE-C triple', () => {
@@ -30,8 +30,8 @@ describe('bucket hosts', () => {
     assert.deepEqual(parseBucketHost('photos-1250000000.cos.ap-guangzhou.myqcloud.com:9000'), { bucket: 'photos-1250000000', region: 'ap-guangzhou', domain: 'myqcloud.com' });
     assert.equal(parseBucketHost('photos-1250000000.cos.ap-guangzhou.tencentcos.cn')?.domain, 'tencentcos.cn');
     assert.equal(parseBucketHost('127.0.0.1:9000'), undefined);
-    assert.equal(isValidBucketName('photos-1250000000'), true);
-    assert.equal(isValidBucketName('Photos-1250000000'), false);
-    assert.equal(isValidBucketName('photos'), false);
+    assert.equal(isCosBucketName('photos-1250000000'), true);
+    assert.equal(isCosBucketName('Photos-1250000000'), false);
+    assert.equal(isCosBucketName('photos'), false);
   });
 });

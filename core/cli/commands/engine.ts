@@ -5,11 +5,11 @@ import { startEngine } from '../../engine/startEngine.ts';
 import { bindSecurityOption, hostOption, integerOption, parseCommandLine, portOption, UsageError } from '../arguments.ts';
 
 const usage = `Usage: cos-sync engine --data DIR [--host 127.0.0.1] [--port 9000] [--region ap-guangzhou]
-                       [--secret-id ID --secret-key KEY] [--bucket NAME-APPID]... [--insecure-http]
+                       [--secret-id ID --secret-key KEY] [--bucket NAME]... [--insecure-http]
                        [--rotate-every DAYS] [--max-connections 1024] [--idle-timeout 60]
 
 Runs the local COS-compatible server with SSE-COS at rest. Without --secret-id/--secret-key a key pair is
-generated on first start and kept in DIR/credentials.json. --port 0 picks a free port. A --host other than
+generated on first start and kept in DIR/credentials.json. Bucket names: NAME-APPID or any S3 name. --port 0 picks a free port. A --host other than
 loopback (127.0.0.1, ::1, localhost) needs TLS; --insecure-http serves plain HTTP there anyway, with a warning.
 --rotate-every DAYS rotates the SSE-COS master key once the active version is that old (default 90; fractions
 allowed) and re-seals older data keys in the background. \`cos-sync keys … --data DIR\` works while it runs.

@@ -1,10 +1,10 @@
 /** Service and bucket APIs: list buckets, PUT/HEAD/DELETE bucket, `?acl`, `?encryption`, `?location`. */
 import { cosError } from '../../protocol/cosError.ts';
-import { isValidBucketName } from '../../protocol/bucketHost.ts';
+import { bucketAppId, isValidBucketName } from '../../protocol/bucketHost.ts';
 import { buildEncryptionConfiguration, buildListBucketsResult, parseEncryptionConfiguration } from '../../protocol/xml.ts';
 import { buildXml } from '../../protocol/xmlCodec.ts';
 import type { EngineContext } from './engineContext.ts';
-import type { EngineRequest } from '../http/engineRequest.ts';
+import { BUCKET_NAME_RULE, type EngineRequest } from '../http/engineRequest.ts';
 import { sendEmpty, sendXml } from '../http/engineResponse.ts';
 import { requireBucket, requireSigned } from './objectHandlers.ts';
 import { drainBody, readSmallBody } from '../http/requestBody.ts';
@@ -16,10 +16,18 @@ export const MAX_BUCKETS = 200;
 
 const ACLS = new Set(['private', 'public-read', 'public-read-write', 'default', 'authenticated-read']);
 
-/** The APPID part of a bucket name (owner id in listings). */
+/** The account of the engine's key pair as it owns S3-named buckets (COS-named buckets belong to their APPID). */
+export const ENGINE_ACCOUNT = 'local';
+
+/** The account that owns a bucket: the APPID of a `name-APPID` bucket, else {@link ENGINE_ACCOUNT}. */
+export function accountOf(bucket: string): string {
+  return bucketAppId(bucket) ?? ENGINE_ACCOUNT;
+}
+
+/** The owner of a bucket as listings and ACLs show it. */
 export function ownerOf(bucket: string): { id: string; displayName: string } {
-  const appId = bucket.slice(bucket.lastIndexOf('-') + 1);
-  return { id: `qcs::cam::uin/${appId}:uin/${appId}`, displayName: appId };
+  const account = accountOf(bucket);
+  return { id: `qcs::cam::uin/${account}:uin/${account}`, displayName: account };
 }
 
 function requestedAcl(r: EngineRequest): string | undefined {
@@ -32,13 +40,13 @@ function requestedAcl(r: EngineRequest): string | undefined {
 export function listBuckets(ctx: EngineContext, r: EngineRequest): void {
   requireSigned(r);
   const buckets = ctx.index.listBuckets().map((bucket) => ({ name: bucket.name, location: ctx.region, creationDate: new Date(bucket.created).toISOString() }));
-  sendXml(r, 200, buildListBucketsResult({ owner: { id: 'qcs::cam::uin/local:uin/local', displayName: 'local' }, buckets }));
+  sendXml(r, 200, buildListBucketsResult({ owner: { id: `qcs::cam::uin/${ENGINE_ACCOUNT}:uin/${ENGINE_ACCOUNT}`, displayName: ENGINE_ACCOUNT }, buckets }));
 }
 
 /** PUT Bucket (optionally `x-cos-acl: public-read`); 409 BucketAlreadyOwnedByYou when it exists. */
 export async function putBucket(ctx: EngineContext, r: EngineRequest): Promise<void> {
   requireSigned(r);
-  if (!isValidBucketName(r.bucket)) throw cosError('InvalidBucketName');
+  if (!isValidBucketName(r.bucket)) throw cosError('InvalidBucketName', BUCKET_NAME_RULE);
   const acl = requestedAcl(r) ?? 'private';
   await drainBody(r);
   if (!ctx.index.getBucket(r.bucket) && ctx.index.listBuckets().length >= MAX_BUCKETS) throw cosError('TooManyBuckets');

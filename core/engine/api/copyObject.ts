@@ -18,9 +18,10 @@ import { bucketDefault, checkCustomerKey, firstHeader, parseWriteSse, readCustom
 
 /**
  * Parses `x-cos-copy-source`: `<bucket>.cos.<region>.myqcloud.com/<encoded key>`, `/<bucket>/<key>`, `<bucket>/<key>`
- * or `<host>/<bucket>/<key>` (a scheme and `?versionId=` are ignored). Throws InvalidCopySource.
+ * or `<host>/<bucket>/<key>` (a scheme and `?versionId=` are ignored). A host such as `localhost` is also a valid
+ * S3 bucket name, so `bucketExists` decides between the last two forms. Throws InvalidCopySource.
  */
-export function parseCopySource(value: string): { bucket: string; key: string } {
+export function parseCopySource(value: string, bucketExists: (name: string) => boolean = () => true): { bucket: string; key: string } {
   let text = value.trim().replace(/^https?:\/\//i, '');
   const question = text.indexOf('?');
   if (question !== -1) text = text.slice(0, question);
@@ -32,7 +33,7 @@ export function parseCopySource(value: string): { bucket: string; key: string } 
   if (host) {
     bucket = host.bucket;
     rest = segments.slice(1);
-  } else if (isValidBucketName(first)) {
+  } else if (isValidBucketName(first) && (bucketExists(first) || !(segments.length > 2 && bucketExists(segments[1]!)))) {
     bucket = first;
     rest = segments.slice(1);
   } else {
@@ -53,7 +54,7 @@ export function parseCopySource(value: string): { bucket: string; key: string } 
 
 /** The source object of a copy, after the source SSE-C key and the copy-source preconditions have been checked. */
 function copySource(ctx: EngineContext, headers: IncomingHttpHeaders): { object: ObjectRow; customerKey: Buffer | undefined } {
-  const source = parseCopySource(firstHeader(headers, 'x-cos-copy-source', 'x-amz-copy-source') ?? '');
+  const source = parseCopySource(firstHeader(headers, 'x-cos-copy-source', 'x-amz-copy-source') ?? '', (name) => ctx.index.getBucket(name) !== undefined);
   if (!ctx.index.getBucket(source.bucket)) throw cosError('NoSuchBucket', 'The copy source bucket does not exist.');
   const object = ctx.index.getObject(source.bucket, source.key);
   if (!object) throw cosError('NoSuchKey', 'The copy source object does not exist.');

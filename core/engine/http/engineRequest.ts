@@ -5,6 +5,9 @@ import { parseBucketHost, isValidBucketName } from '../../protocol/bucketHost.ts
 import { cosError } from '../../protocol/cosError.ts';
 import { parseQuery } from '../../protocol/signableRequest.ts';
 
+/** The server message of InvalidBucketName. */
+export const BUCKET_NAME_RULE = 'The bucket name must be NAME-APPID or an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.';
+
 /** Longest object key accepted, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 850;
 
@@ -71,12 +74,25 @@ export interface RequestTarget {
   signedPath: string;
 }
 
+/** The bucket of an S3 virtual-host `Host` (`<bucket>.<domain>[:port]`, domain one of `domains`), or undefined. */
+export function bucketOfS3Host(host: string, domains: readonly string[]): string | undefined {
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  for (const domain of domains) {
+    const suffix = `.${domain.toLowerCase()}`;
+    if (name.endsWith(suffix)) {
+      const bucket = name.slice(0, -suffix.length);
+      return isValidBucketName(bucket) ? bucket : undefined;
+    }
+  }
+  return undefined;
+}
+
 /**
- * Parses the request target. Virtual-host when Host is `<bucket>.cos.<region>.(myqcloud.com|tencentcos.cn)`;
- * otherwise path-style (`/<bucket>/<key>`), and service-level for `/`. Absolute-form targets
- * (`PUT http://host/key`) take path and host from the URL.
+ * Parses the request target. Virtual-host when Host is `<bucket>.cos.<region>.(myqcloud.com|tencentcos.cn)` or
+ * `<bucket>.<domain>` for one of the engine's `domains` (S3 style); otherwise path-style (`/<bucket>/<key>`), and
+ * service-level for `/`. Absolute-form targets (`PUT http://host/key`) take path and host from the URL.
  */
-export function parseTarget(req: IncomingMessage): RequestTarget {
+export function parseTarget(req: IncomingMessage, domains: readonly string[] = []): RequestTarget {
   let url = req.url ?? '/';
   let host = req.headers.host ?? '';
   // Node's own check answers an empty 400; the engine's answer is a COS error document like every other 4xx.
@@ -92,17 +108,14 @@ export function parseTarget(req: IncomingMessage): RequestTarget {
   const rawPath = question === -1 ? url : url.slice(0, question);
   const rawQuery = question === -1 ? '' : url.slice(question + 1);
   const path = decodePath(rawPath);
-  const virtual = parseBucketHost(host);
-  if (virtual) {
-    const key = path.slice(1);
-    return { rawPath, rawQuery, host, style: 'virtual', bucket: virtual.bucket, key, signedPath: path };
-  }
+  const virtual = parseBucketHost(host)?.bucket ?? bucketOfS3Host(host, domains);
+  if (virtual) return { rawPath, rawQuery, host, style: 'virtual', bucket: virtual, key: path.slice(1), signedPath: path };
   if (path === '/' || path === '') return { rawPath, rawQuery, host, style: 'service', bucket: '', key: '', signedPath: '/' };
   const rest = path.slice(1);
   const slash = rest.indexOf('/');
   const bucket = slash === -1 ? rest : rest.slice(0, slash);
   const key = slash === -1 ? '' : rest.slice(slash + 1);
-  if (!isValidBucketName(bucket)) throw cosError('InvalidBucketName', 'The bucket name must be NAME-APPID: lowercase letters, digits and hyphens.');
+  if (!isValidBucketName(bucket)) throw cosError('InvalidBucketName', BUCKET_NAME_RULE);
   return { rawPath, rawQuery, host, style: 'path', bucket, key, signedPath: `/${key}` };
 }
 

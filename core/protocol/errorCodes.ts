@@ -38,6 +38,7 @@ export const COS_ERROR_CODES: Readonly<Record<string, CosErrorCodeInfo>> = Objec
   InvalidURI: { status: 400, message: 'The request URI is not valid.' },
   KeyTooLong: { status: 400, message: 'The object key is too long.' },
   MalformedPOSTRequest: { status: 400, message: 'The body of the POST request is not well-formed multipart/form-data.' },
+  MalformedPolicy: { status: 400, message: 'The policy document is not valid.' },
   MalformedXML: { status: 400, message: 'The XML you provided was not well-formed or did not validate against our schema.' },
   MatadataTooLarge: { status: 400, message: 'The user metadata exceeds the maximum allowed size of 2 KB.' },
   MetadataTooLarge: { status: 400, message: 'The user metadata exceeds the maximum allowed size of 2 KB.' },
@@ -63,6 +64,7 @@ export const COS_ERROR_CODES: Readonly<Record<string, CosErrorCodeInfo>> = Objec
 
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.' },
   NoSuchCopySource: { status: 404, message: 'The copy source does not exist.' },
+  NoSuchBucketPolicy: { status: 404, message: 'The bucket policy does not exist.' },
   NoSuchEncryptionConfiguration: { status: 404, message: 'The bucket has no default encryption configuration.' },
   NoSuchKey: { status: 404, message: 'The specified key does not exist.' },
   NoSuchTagSet: { status: 404, message: 'The tag set does not exist.' },

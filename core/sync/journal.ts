@@ -4,6 +4,7 @@ import { inTransaction, statementCache } from '../common/statementCache.ts';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Clock } from '../common/clock.ts';
 import { systemClock } from '../common/clock.ts';
+import { migrate as migrateSchema } from '../common/schemaMigrations.ts';
 import { journalMigrations } from './journalMigrations.ts';
 import type { ConfirmedEncryption } from './remoteStore.ts';
 import type { FileState } from './syncStatus.ts';
@@ -67,22 +68,9 @@ function encryptionColumns(encryption: ConfirmedEncryption | undefined): [string
   return [encryption.algorithm, null];
 }
 
-/** Applies the missing migrations to `db` (each in its own transaction); returns the resulting version. */
+/** Applies the missing journal migrations to `db` (each in its own transaction); returns the resulting version. */
 export function migrate(db: DatabaseSync, migrations: readonly string[] = journalMigrations): number {
-  const current = Number((db.prepare('PRAGMA user_version').get() as Row).user_version);
-  if (current > migrations.length) throw new Error(`The journal has schema version ${current}, newer than this app (${migrations.length}).`);
-  for (let version = current; version < migrations.length; version++) {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      db.exec(migrations[version]!);
-      db.exec(`PRAGMA user_version = ${version + 1}`);
-      db.exec('COMMIT');
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
-    }
-  }
-  return migrations.length;
+  return migrateSchema(db, migrations, 'journal');
 }
 
 /** Maps a `files` row to a {@link FileRow}. */

@@ -1,6 +1,7 @@
 /** The dispatch table: method, bucket or object, and sub-resource choose the handler (parsing and auth happen before). */
 import { cosError } from '../../protocol/cosError.ts';
 import * as bucketApi from './bucketHandlers.ts';
+import { deleteBucketPolicy, getBucketPolicy, putBucketPolicy } from './bucketPolicyHandlers.ts';
 import { copyObject, uploadPartCopy } from './copyObject.ts';
 import { deleteObjects } from './deleteObjects.ts';
 import type { EngineContext } from './engineContext.ts';
@@ -17,7 +18,9 @@ import { firstHeader } from '../http/sseRequest.ts';
 /** A request handler: answers through `r.res`, or throws a CosError. */
 export type Handler = (ctx: EngineContext, r: EngineRequest) => void | Promise<void>;
 
-const unsupported = new Set(['tagging', 'cors', 'lifecycle', 'policy', 'website', 'logging', 'replication', 'versions', 'versioning', 'restore', 'referer', 'domain', 'inventory', 'append', 'select']);
+const unsupported = new Set(['tagging', 'cors', 'lifecycle', 'website', 'logging', 'replication', 'versions', 'versioning', 'restore', 'referer', 'domain', 'inventory', 'append', 'select']);
+// Sub-resources served on buckets only: on an object key they are not supported either.
+const bucketOnly = ['policy'];
 
 // Object ACLs are accepted and ignored: access is decided by the bucket ACL and the object's encryption.
 async function putObjectAcl(_ctx: EngineContext, r: EngineRequest): Promise<void> {
@@ -32,7 +35,7 @@ function subresource(r: EngineRequest, name: string): boolean {
 
 /** The handler for a parsed, authenticated request; MethodNotAllowed / NotImplemented when there is none. */
 export function route(r: EngineRequest): Handler {
-  for (const name of unsupported) {
+  for (const name of r.key === '' ? unsupported : [...unsupported, ...bucketOnly]) {
     if (subresource(r, name)) {
       if (name === 'versioning' && r.method === 'GET') return bucketApi.getVersioning;
       return (_ctx, request) => {
@@ -50,10 +53,12 @@ export function route(r: EngineRequest): Handler {
       case 'PUT':
         if (subresource(r, 'acl')) return bucketApi.putBucketAcl;
         if (subresource(r, 'encryption')) return bucketApi.putBucketEncryption;
+        if (subresource(r, 'policy')) return putBucketPolicy;
         return bucketApi.putBucket;
       case 'GET':
         if (subresource(r, 'acl')) return bucketApi.getAcl;
         if (subresource(r, 'encryption')) return bucketApi.getBucketEncryption;
+        if (subresource(r, 'policy')) return getBucketPolicy;
         if (subresource(r, 'uploads')) return listUploads;
         if (subresource(r, 'location')) return bucketApi.getLocation;
         return listObjects;
@@ -61,6 +66,7 @@ export function route(r: EngineRequest): Handler {
         return bucketApi.headBucket;
       case 'DELETE':
         if (subresource(r, 'encryption')) return bucketApi.deleteBucketEncryption;
+        if (subresource(r, 'policy')) return deleteBucketPolicy;
         return bucketApi.deleteBucket;
       case 'POST':
         if (subresource(r, 'delete')) return deleteObjects;

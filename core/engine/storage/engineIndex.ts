@@ -3,7 +3,8 @@ import { makePrivateDatabase } from '../../common/privateFiles.ts';
 import { inTransaction, statementCache } from '../../common/statementCache.ts';
 import { open, type FileHandle } from 'node:fs/promises';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { indexSchema } from './indexSchema.ts';
+import { migrate } from '../../common/schemaMigrations.ts';
+import { indexMigrations } from './indexMigrations.ts';
 
 /** How an object or upload is encrypted at rest. */
 export type SseMode = 'none' | 'AES256' | 'cos/kms' | 'SSE-C';
@@ -123,7 +124,10 @@ export class EngineIndex {
   readonly #prepare: (sql: string) => StatementSync;
   readonly #file: string;
 
-  /** Opens (creating) the database at `file` in WAL mode with synchronous=FULL; `readOnly` for status readers. */
+  /**
+   * Opens (creating, and migrating to the current schema) the database at `file` in WAL mode with synchronous=FULL;
+   * `readOnly` for status readers. Throws `SchemaTooNew` for an index written by a newer engine.
+   */
   constructor(file: string, options: { readOnly?: boolean } = {}) {
     if (!options.readOnly) makePrivateDatabase(file);
     this.db = new DatabaseSync(file, { readOnly: options.readOnly ?? false, timeout: 5000 });
@@ -131,7 +135,7 @@ export class EngineIndex {
     this.#prepare = statementCache(this.db);
     if (!options.readOnly) {
       this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;');
-      this.db.exec(indexSchema);
+      migrate(this.db, indexMigrations, 'engine index');
     }
   }
 
@@ -255,9 +259,22 @@ export class EngineIndex {
       || this.statement('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name) !== undefined;
   }
 
-  /** Deletes the bucket row (callers check {@link bucketInUse} in the same transaction). */
+  /** Deletes the bucket row and its policy (callers check {@link bucketInUse} in the same transaction). */
   deleteBucket(name: string): void {
     this.statement('DELETE FROM buckets WHERE name = ?').run(name);
+    this.statement('DELETE FROM bucket_policies WHERE bucket = ?').run(name);
+  }
+
+  /** The bucket's policy document as it was stored, or undefined. */
+  getBucketPolicy(bucket: string): string | undefined {
+    const row = this.statement('SELECT document FROM bucket_policies WHERE bucket = ?').get(bucket) as Row | undefined;
+    return row ? (row.document as string) : undefined;
+  }
+
+  /** Stores (text) or removes (null) the bucket's policy document. */
+  setBucketPolicy(bucket: string, document: string | null, updated: number): void {
+    if (document === null) this.statement('DELETE FROM bucket_policies WHERE bucket = ?').run(bucket);
+    else this.statement('INSERT INTO bucket_policies (bucket, document, updated) VALUES (?, ?, ?) ON CONFLICT(bucket) DO UPDATE SET document = excluded.document, updated = excluded.updated').run(bucket, document, updated);
   }
 
   // Objects.

@@ -1,7 +1,13 @@
-/** SQL schema of the engine index (see STORAGE.md). Keys are TEXT compared with BINARY collation = UTF-8 byte order. */
+/** Numbered schema migrations of the engine index (see STORAGE.md); keys are TEXT compared with BINARY collation = UTF-8 byte order. */
 
-/** Idempotent DDL run at every open. */
-export const indexSchema = `
+/**
+ * The migrations, oldest first; step i brings `PRAGMA user_version` from i to i + 1 (core/common/schemaMigrations.ts).
+ * Never edit a released step: append a new one. Step 1 is the original schema, written with IF NOT EXISTS because
+ * data directories made before versioned migrations have those tables at user_version 0.
+ */
+export const indexMigrations: readonly string[] = [
+  // 1: buckets, objects, uploads, segments.
+  `
 CREATE TABLE IF NOT EXISTS buckets (
   name TEXT PRIMARY KEY,
   created INTEGER NOT NULL,
@@ -62,4 +68,11 @@ CREATE TABLE IF NOT EXISTS segments (
 CREATE INDEX IF NOT EXISTS segments_by_object ON segments (object_id, seq);
 CREATE INDEX IF NOT EXISTS segments_by_upload ON segments (upload_id, part_number);
 CREATE INDEX IF NOT EXISTS segments_by_seal ON segments (seal_key_id, seal_version);
-`;
+`,
+  // 2: bucket policies, stored verbatim as the client sent them (PUT ?policy).
+  `CREATE TABLE bucket_policies (
+     bucket TEXT PRIMARY KEY,
+     document TEXT NOT NULL,
+     updated INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
+];

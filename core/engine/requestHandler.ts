@@ -1,7 +1,8 @@
-/** Request entry: limits, target parsing, authentication, then the dispatch table; every failure becomes a COS error document. */
+/** Request entry: limits, target parsing, authentication, the bucket-policy decision, then the dispatch table; every failure becomes a COS error document. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cosError } from '../protocol/cosError.ts';
 import type { EngineContext } from './api/engineContext.ts';
+import { authorizeRequest } from './api/requestAccess.ts';
 import { route } from './api/routes.ts';
 import { headerSectionSize } from './http/contentHeaders.ts';
 import { parseParams, parseTarget, validateKey, type EngineRequest } from './http/engineRequest.ts';
@@ -28,7 +29,7 @@ export async function handleRequest(ctx: EngineContext, req: IncomingMessage, re
   setCommonHeaders(res, id, ctx.clock.now());
   const r: EngineRequest = {
     id, req, res, method: (req.method ?? 'GET').toUpperCase(), region: ctx.region, rawPath: '/', rawQuery: '', query: [], params: new Map(),
-    host: req.headers.host ?? '', style: 'service', bucket: '', key: '', signedPath: '/', auth: { kind: 'anonymous' }, amz: false,
+    host: req.headers.host ?? '', style: 'service', bucket: '', key: '', signedPath: '/', auth: { kind: 'anonymous' }, amz: false, grantedByPolicy: false,
   };
   try {
     if (headerSectionSize(req.rawHeaders) > MAX_HEADER_BYTES) {
@@ -41,7 +42,9 @@ export async function handleRequest(ctx: EngineContext, req: IncomingMessage, re
     if (r.key !== '') validateKey(r.key);
     r.auth = authenticate(r, ctx.lookupSecret, ctx.clock.now());
     r.amz = r.auth.kind === 'v4';
-    await route(r)(ctx, r);
+    const handler = route(r);
+    authorizeRequest(ctx, r);
+    await handler(ctx, r);
   } catch (error) {
     const disconnected = (error as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE' || req.socket.destroyed;
     const parts = sendError(r, error);

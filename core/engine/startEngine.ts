@@ -9,6 +9,7 @@ import { makePrivateDir } from '../common/privateFiles.ts';
 import { checkBindSecurity, urlHost } from '../common/listenAddress.ts';
 import { BlobStore } from './storage/blobStore.ts';
 import { DataKeys } from './keys/dataKeys.ts';
+import { BucketPolicies } from './api/bucketPolicies.ts';
 import type { EngineContext } from './api/engineContext.ts';
 import { loadOrCreateCredentials, type EngineCredentials } from './keys/engineCredentials.ts';
 import { EngineIndex } from './storage/engineIndex.ts';
@@ -99,7 +100,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     const dataKeys = new DataKeys(keyring);
     const keys = new KeyService(index, keyring, { inFlight: (keyId, version) => dataKeys.inFlight(keyId, version), logger });
     const ctx: EngineContext = {
-      index, blobs, keys: dataKeys, region, domains: options.domains ?? ['localhost'], clock, logger,
+      index, blobs, keys: dataKeys, region, domains: options.domains ?? ['localhost'], clock, logger, policies: new BucketPolicies(index),
       lookupSecret: (secretId) => (secretId === credentials.secretId ? credentials.secretKey : undefined),
     };
     return await serve(options, { ctx, keys, credentials, stored, dataDir, releaseLock, maxAge, keyring });

@@ -41,6 +41,7 @@ const explanations: Record<string, [sentence: string, hint: string]> = {
   NoSuchKey: ['the object does not exist', 'Check the object key; it may have been deleted.'],
   NoSuchUpload: ['the multipart upload does not exist', 'Start the upload again; the upload may have been aborted or completed.'],
   NoSuchBucketPolicy: ['the bucket has no policy', 'Nothing to do: no bucket policy restricts this bucket.'],
+  NoSuchPolicy: ['the bucket has no policy', 'Nothing to do: no bucket policy restricts this bucket.'],
   MalformedPolicy: ['the bucket policy was refused', 'Fix the policy document (the server message names what is wrong) and send it again.'],
   NoSuchEncryptionConfiguration: ['the bucket has no default encryption', 'Configure bucket default encryption or send SSE headers with each upload.'],
   InvalidBucketName: ['the bucket name is not valid', 'COS buckets are written NAME-APPID (lowercase letters, digits, hyphens); other S3 servers take 3-63 lowercase letters, digits, dots and hyphens.'],

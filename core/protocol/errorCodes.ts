@@ -65,6 +65,7 @@ export const COS_ERROR_CODES: Readonly<Record<string, CosErrorCodeInfo>> = Objec
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.' },
   NoSuchCopySource: { status: 404, message: 'The copy source does not exist.' },
   NoSuchBucketPolicy: { status: 404, message: 'The bucket policy does not exist.' },
+  NoSuchPolicy: { status: 404, message: 'The bucket policy does not exist.' },
   NoSuchEncryptionConfiguration: { status: 404, message: 'The bucket has no default encryption configuration.' },
   NoSuchKey: { status: 404, message: 'The specified key does not exist.' },
   NoSuchTagSet: { status: 404, message: 'The tag set does not exist.' },

@@ -1,42 +1,14 @@
 /** Third-party S3 command-line clients against the engine: rclone (folder in/out, multipart, ls), s3cmd and the AWS CLI (cp, put-object, head-object, ls, multipart), SSE checked by our own HEAD. */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cosRequest, header } from './cosRequest.ts';
+import { assertOk, AWS, awsEnvironment, findBinary, runTool, writeRcloneConfig } from './peerTools.ts';
 import { makeTempDir, startTestEngine, TEST_BUCKET, TEST_REGION, type TestEngine } from './startTestEngine.ts';
 
 const MiB = 1024 * 1024;
-const AWS = '/usr/bin/aws';
-
-/** The absolute path of `name` on PATH, or undefined. */
-function findBinary(name: string): string | undefined {
-  if (path.isAbsolute(name)) return spawnSync('test', ['-x', name]).status === 0 ? name : undefined;
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  return found.status === 0 && found.stdout.trim() ? found.stdout.trim() : undefined;
-}
-
-interface ToolResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a binary with exactly `env` (no inherited AWS_CA_BUNDLE or credentials) and collects its output. */
-function runTool(binary: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<ToolResult> {
-  return new Promise((resolve) => {
-    execFile(binary, args, { env, timeout: timeoutMs, maxBuffer: 16 * MiB, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function assertOk(result: ToolResult, what: string): void {
-  assert.equal(result.code, 0, `${what} failed (exit ${result.code}):\n${result.stderr.slice(-4000)}\n${result.stdout.slice(-2000)}`);
-}
 
 /** Relative path → content of a small folder plus one ~20 MiB file (multipart for both tools with lowered thresholds). */
 function makeFolder(): Map<string, Buffer> {
@@ -84,22 +56,7 @@ describe('S3 command-line peers against the engine', () => {
   const rclone = findBinary('rclone');
   it('rclone copies a folder in (SSE, multipart) and out, and lists it', { skip: rclone ? false : 'rclone is not installed' }, async () => {
     const config = path.join(workDir, 'rclone.conf');
-    await writeFile(config, [
-      '[engine]',
-      'type = s3',
-      'provider = Other',
-      `access_key_id = ${engine.target.secretId}`,
-      `secret_access_key = ${engine.target.secretKey}`,
-      `endpoint = http://127.0.0.1:${engine.port}`,
-      `region = ${TEST_REGION}`,
-      'force_path_style = true',
-      'server_side_encryption = AES256',
-      'upload_cutoff = 5M',
-      'chunk_size = 5M',
-      '',
-    ].join('\n'));
-    // A clean env: AWS_CA_BUNDLE (set on this machine) makes rclone fail, and no ambient credentials may leak in.
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.join(workDir, 'home') };
+    const env = await writeRcloneConfig(config, engine.target, { sse: true, home: path.join(workDir, 'home') });
     const base = ['--config', config, '--retries', '1', '--low-level-retries', '1'];
     assertOk(await runTool(rclone!, [...base, 'copy', path.join(workDir, 'src'), `engine:${TEST_BUCKET}/rclone`], env), 'rclone copy in');
 
@@ -156,22 +113,7 @@ describe('S3 command-line peers against the engine', () => {
 
   const aws = findBinary(AWS);
   it('the AWS CLI uploads with --sse (simple and multipart), heads, lists and downloads', { skip: aws ? false : `${AWS} is not installed` }, async () => {
-    const awsConfig = path.join(workDir, 'aws-config');
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: path.join(workDir, 'home'),
-      AWS_CONFIG_FILE: awsConfig,
-      AWS_SHARED_CREDENTIALS_FILE: path.join(workDir, 'aws-credentials'),
-      AWS_ACCESS_KEY_ID: engine.target.secretId,
-      AWS_SECRET_ACCESS_KEY: engine.target.secretKey,
-      AWS_DEFAULT_REGION: TEST_REGION,
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
-      AWS_PAGER: '',
-    };
-    for (const [name, value] of [['default.s3.multipart_threshold', '8MB'], ['default.s3.multipart_chunksize', '8MB'], ['default.s3.addressing_style', 'path']]) {
-      assertOk(await runTool(aws!, ['configure', 'set', name!, value!], env), `aws configure set ${name}`);
-    }
+    const env = await awsEnvironment(workDir, engine.target);
     const endpoint = ['--endpoint-url', `http://127.0.0.1:${engine.port}`];
     const src = path.join(workDir, 'src');
     const big = files.get('big.bin')!;

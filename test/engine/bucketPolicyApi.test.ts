@@ -27,10 +27,10 @@ describe('bucket policy API', () => {
     await t.close();
   });
 
-  it('stores a policy verbatim, returns it as JSON, deletes it; none → 404 NoSuchBucketPolicy', async () => {
+  it('stores a policy verbatim, returns it as JSON, deletes it; none → 404 NoSuchPolicy (COS clients)', async () => {
     const none = await t.request({ query: [['policy', '']] });
     assert.equal(none.status, 404);
-    assert.equal(codeOf(none.text), 'NoSuchBucketPolicy');
+    assert.equal(codeOf(none.text), 'NoSuchPolicy');
     const put = await t.request({ method: 'PUT', query: [['policy', '']], body: cosPolicy, headers: { 'content-type': 'application/json' } });
     assert.equal(put.status, 204, put.text);
     const got = await t.request({ query: [['policy', '']] });
@@ -70,7 +70,7 @@ describe('bucket policy API', () => {
     assert.equal((await t.request({ method: 'PUT', bucket: 'scratch-1250000000', query: [['policy', '']], body: scratch })).status, 204);
     assert.equal((await t.request({ method: 'DELETE', bucket: 'scratch-1250000000' })).status, 204);
     assert.equal((await t.request({ method: 'PUT', bucket: 'scratch-1250000000', style: 'path' })).status, 200);
-    assert.equal(codeOf((await t.request({ bucket: 'scratch-1250000000', query: [['policy', '']] })).text), 'NoSuchBucketPolicy');
+    assert.equal(codeOf((await t.request({ bucket: 'scratch-1250000000', query: [['policy', '']] })).text), 'NoSuchPolicy');
   });
 });
 

@@ -6,8 +6,9 @@ import { validateKey, type EngineRequest } from '../http/engineRequest.ts';
 import { sendXml } from '../http/engineResponse.ts';
 import { requireBucket, requireSigned } from './objectHandlers.ts';
 import { readSmallBody } from '../http/requestBody.ts';
+import { deleteKeyRefusal } from './requestAccess.ts';
 
-/** Deletes every named key (missing keys count as deleted); invalid keys are reported per entry. */
+/** Deletes every named key (missing keys count as deleted); invalid keys and keys a bucket policy protects are reported per entry. */
 export async function deleteObjects(ctx: EngineContext, r: EngineRequest): Promise<void> {
   requireSigned(r);
   requireBucket(ctx, r);
@@ -21,6 +22,8 @@ export async function deleteObjects(ctx: EngineContext, r: EngineRequest): Promi
     } catch (error) {
       return Promise.reject(error);
     }
+    const refusal = deleteKeyRefusal(ctx, r, target.key);
+    if (refusal) return Promise.reject(refusal);
     return ctx.index.commit(() => ctx.index.removeObject(r.bucket, target.key));
   }));
   outcomes.forEach((outcome, index) => {

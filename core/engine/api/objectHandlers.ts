@@ -21,9 +21,9 @@ export function requireBucket(ctx: EngineContext, r: EngineRequest): BucketRow {
   return bucket;
 }
 
-/** AccessDenied unless the request is signed. */
+/** AccessDenied unless the request is signed or a bucket policy statement allows it (anonymous requests otherwise). */
 export function requireSigned(r: EngineRequest): void {
-  if (r.auth.kind === 'anonymous') throw cosError('AccessDenied', 'Anonymous requests are not allowed for this operation.');
+  if (r.auth.kind === 'anonymous' && !r.grantedByPolicy) throw cosError('AccessDenied', 'Anonymous requests are not allowed for this operation.');
 }
 
 /** PUT Object: streams the body into a new encrypted (or plain) blob and commits it. */
@@ -50,11 +50,14 @@ export async function putObject(ctx: EngineContext, r: EngineRequest): Promise<v
   }
 }
 
-/** Looks up an object for GET/HEAD applying the anonymous rules and the SSE-C key check. */
+/**
+ * Looks up an object for GET/HEAD applying the anonymous rules (a public-read ACL or a bucket policy Allow, and
+ * never an encrypted object: COS serves those to signed requests only) and the SSE-C key check.
+ */
 export function readableObject(ctx: EngineContext, r: EngineRequest): { object: ObjectRow; customerKey: Buffer | undefined } {
   if (r.auth.kind === 'anonymous') {
     const bucket = ctx.index.getBucket(r.bucket);
-    if (!bucket || (bucket.acl !== 'public-read' && bucket.acl !== 'public-read-write')) throw cosError('AccessDenied', 'Anonymous access is not allowed.');
+    if (!bucket || (bucket.acl !== 'public-read' && bucket.acl !== 'public-read-write' && !r.grantedByPolicy)) throw cosError('AccessDenied', 'Anonymous access is not allowed.');
     const object = ctx.index.getObject(r.bucket, r.key);
     if (!object) throw cosError('NoSuchKey');
     if (object.sse !== 'none') throw cosError('AccessDenied', 'Encrypted objects cannot be read anonymously.');

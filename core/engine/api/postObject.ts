@@ -1,4 +1,4 @@
-/** POST Object (HTML form upload): policy check (expiration, conditions, signature), `${filename}` keys, SSE form fields. */
+/** POST Object (HTML form upload): form policy check (expiration, conditions, signature), the bucket policy on the form fields, `${filename}` keys, SSE form fields. */
 import type { IncomingHttpHeaders } from 'node:http';
 import { CosError, cosError } from '../../protocol/cosError.ts';
 import { verifyPostPolicy } from '../../protocol/cosSignature.ts';
@@ -11,6 +11,9 @@ import { sendEmpty, sendXml } from '../http/engineResponse.ts';
 import { formBoundary, readFormUpload } from '../http/formData.ts';
 import { requireBucket } from './objectHandlers.ts';
 import { MAX_SKEW_SECONDS } from '../http/requestAuth.ts';
+import { policyConditions } from '../http/policyConditions.ts';
+import { policyAction } from '../policy/policyActions.ts';
+import { authorize } from './requestAccess.ts';
 import { commitObject, writeSegment } from '../content/segmentWriter.ts';
 import { bucketDefault, parseWriteSse, resolveWriteSse, sseResponseHeaders } from '../http/sseRequest.ts';
 
@@ -61,13 +64,21 @@ function checkConditions(policy: Policy, values: Map<string, string>): { min: nu
   return range;
 }
 
-function verifySignature(ctx: EngineContext, r: EngineRequest, fields: Map<string, string>, values: Map<string, string>): { min: number; max: number } | undefined {
+const UNSIGNED_FORM = 'The form must carry policy, q-ak, q-key-time and q-signature.';
+
+/**
+ * Checks the form's policy signature; returns who signed (the form's q-ak, else the request's own signer, else
+ * undefined for an unsigned form, which a bucket policy may still allow) and the content-length-range.
+ */
+function verifySignature(ctx: EngineContext, r: EngineRequest, fields: Map<string, string>, values: Map<string, string>): { signer: string | undefined; range: { min: number; max: number } | undefined } {
   const policyText = fields.get('policy');
   const signature = fields.get('q-signature') ?? fields.get('signature');
   const secretId = fields.get('q-ak');
   const keyTime = fields.get('q-key-time') ?? fields.get('q-sign-time');
-  if (r.auth.kind !== 'anonymous' && policyText === undefined) return undefined;
-  if (!policyText || !signature || !secretId || !keyTime) throw cosError('AccessDenied', 'The form must carry policy, q-ak, q-key-time and q-signature.');
+  if (policyText === undefined && (r.auth.kind !== 'anonymous' || (signature === undefined && secretId === undefined && keyTime === undefined))) {
+    return { signer: r.auth.kind === 'anonymous' ? undefined : r.auth.secretId, range: undefined };
+  }
+  if (!policyText || !signature || !secretId || !keyTime) throw cosError('AccessDenied', UNSIGNED_FORM);
   const algorithm = fields.get('q-sign-algorithm');
   if (algorithm !== undefined && algorithm.toLowerCase() !== 'sha1') throw cosError('AccessDenied', 'Only q-sign-algorithm=sha1 is supported.');
   const secretKey = ctx.lookupSecret(secretId);
@@ -82,7 +93,7 @@ function verifySignature(ctx: EngineContext, r: EngineRequest, fields: Map<strin
   const late = checkCosTimeWindow(window, Math.floor(now / 1000), MAX_SKEW_SECONDS, true);
   if (late) throw cosError(late.code, late.message);
   if (policy.expiration < now) throw cosError('AccessDenied', 'Request has expired');
-  return checkConditions(policy, values);
+  return { signer: secretId, range: checkConditions(policy, values) };
 }
 
 /** POST Object. Responds 204 (default), 200, 201 (with a PostResponse document) or 303 to `success_action_redirect`. */
@@ -97,10 +108,12 @@ export async function postObject(ctx: EngineContext, r: EngineRequest): Promise<
   const values = new Map(form.fields);
   values.set('key', key);
   values.set('bucket', r.bucket);
-  const range = verifySignature(ctx, r, form.fields, values);
-  // Form fields play the role of request headers (Content-Type, metadata, SSE).
+  const { signer, range } = verifySignature(ctx, r, form.fields, values);
+  // Form fields play the role of request headers (Content-Type, metadata, SSE), for the bucket policy too.
   const formHeaders: IncomingHttpHeaders = {};
   for (const [name, value] of form.fields) formHeaders[name] = value;
+  authorize(ctx, r, [{ bucket: r.bucket, key, action: policyAction('PostObject'), conditions: policyConditions(r, formHeaders) }], signer);
+  if (signer === undefined && !r.grantedByPolicy) throw cosError('AccessDenied', UNSIGNED_FORM);
   const content = contentFromHeaders(formHeaders, key);
   const sse = resolveWriteSse(parseWriteSse(formHeaders), bucketDefault(bucket.encryption));
   const md5Field = form.fields.get('content-md5');

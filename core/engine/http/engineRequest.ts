@@ -11,12 +11,12 @@ export const BUCKET_NAME_RULE = 'The bucket name must be NAME-APPID or an S3 buc
 /** Longest object key accepted, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 850;
 
-/** Who signed the request. */
+/** Who signed the request (`secretId`: the key pair whose signature was verified). */
 export type RequestAuth =
   | { kind: 'anonymous' }
   /** `signedParams`: the query values the signature covers, by lowercase encoded name (see `cosSignedParams`). */
-  | { kind: 'cos'; signedParams: ReadonlyMap<string, string> }
-  | { kind: 'v4'; payloadHash: string; chunked?: AwsChunkedDecoderOptions; presigned: boolean };
+  | { kind: 'cos'; secretId: string; signedParams: ReadonlyMap<string, string> }
+  | { kind: 'v4'; secretId: string; payloadHash: string; chunked?: AwsChunkedDecoderOptions; presigned: boolean };
 
 /** A request being served. */
 export interface EngineRequest {
@@ -45,6 +45,8 @@ export interface EngineRequest {
   auth: RequestAuth;
   /** True for SigV4-signed requests: responses add x-amz-* spellings. */
   amz: boolean;
+  /** True when an anonymous request is allowed by a bucket policy statement (it then passes `requireSigned`). */
+  grantedByPolicy: boolean;
 }
 
 function decodePath(raw: string): string {

@@ -46,7 +46,7 @@ export function authenticate(r: EngineRequest, lookupSecret: (id: string) => str
     if (full.ok) result = full;
   }
   if (!result.ok) throw failure(result.code, result.message);
-  return { kind: 'cos', signedParams: cosSignedParams(r.query, cos.urlParamList) };
+  return { kind: 'cos', secretId: cos.secretId, signedParams: cosSignedParams(r.query, cos.urlParamList) };
 }
 
 function safePath(raw: string): string {
@@ -67,7 +67,7 @@ function verifyV4Request(r: EngineRequest, signable: SignableRequest, lookupSecr
     if (retry.ok) result = retry;
   }
   if (!result.ok) throw failure(result.code, result.message);
-  const auth: RequestAuth = { kind: 'v4', payloadHash: result.payloadHash, presigned: result.presigned };
+  const auth: RequestAuth = { kind: 'v4', secretId: result.accessKeyId, payloadHash: result.payloadHash, presigned: result.presigned };
   if (result.chunked) auth.chunked = result.chunked;
   return auth;
 }

@@ -69,7 +69,7 @@ export async function copyObject(transport: Transport, bucket: string, key: stri
     { operation: 'PUT Object - Copy', method: 'PUT', bucket, key, headers, idempotent: true, signal: options.signal },
     (response) => ({ result: parseCopyObjectResult(response.body), responseHeaders: response.headers }),
   );
-  const encryption = requireEncryption(sse, responseHeaders, 'PUT Object - Copy', key);
+  const encryption = requireEncryption(sse, responseHeaders, transport.writeTarget('PUT Object - Copy', bucket, key));
   const copied: CopyObjectResult = { etag: result.etag, lastModified: result.lastModified, encryption };
   const crc64 = responseCrc64(responseHeaders);
   if (crc64) copied.crc64 = crc64;

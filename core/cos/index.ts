@@ -1,4 +1,4 @@
-/** Public entry of core/cos: the client, its option and result types, and the high-level upload. */
+/** Public entry of core/cos: the client, its option and result types, the high-level upload, and the encryption-refusal check. */
 export { CosClient, type CosClientOptions } from './cosClient.ts';
 export type { CredentialsProvider, TransportOptions } from './transport.ts';
 export type { ObjectInfo } from './objectInfo.ts';
@@ -9,3 +9,4 @@ export type { ListObjectsOptions, ListObjectsPage } from './listing.ts';
 export type { DeleteObjectsResult } from './deleteObjects.ts';
 export type { PartSource, UploadedPart, UploadPartOptions } from './multipart.ts';
 export { choosePartSize, type UploadFileOptions, type UploadFileResult, type UploadResume } from './uploadFile.ts';
+export { ENCRYPTION_REFUSAL_CODES, isEncryptionRefusal, type WriteTarget } from './encryptionRefusal.ts';

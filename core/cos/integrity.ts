@@ -1,31 +1,36 @@
 /** Write checks: the server must confirm the requested encryption and report the CRC-64 the client computed. */
 import { CosSyncError } from '../common/errors.ts';
 import { confirmedEncryption, describeEncryption, encryptionSatisfies, type ConfirmedEncryption, type SseRequest } from '../protocol/serverSideEncryption.ts';
+import { sseNotConfirmed, type WriteTarget } from './encryptionRefusal.ts';
 import type { ResponseHeaders } from './transport.ts';
 
-const requestedLabel: Record<SseRequest['mode'], string> = { none: 'no encryption', AES256: 'SSE-COS (AES256)', kms: 'SSE-KMS', customer: 'SSE-C' };
+/** A short label of requested encryption: `SSE-COS (AES256)`, `SSE-KMS (key id)`, `SSE-C`. */
+export function describeRequested(requested: SseRequest): string {
+  switch (requested.mode) {
+    case 'none':
+      return 'no encryption';
+    case 'AES256':
+      return 'SSE-COS (AES256)';
+    case 'kms':
+      return requested.keyId ? `SSE-KMS (${requested.keyId})` : 'SSE-KMS';
+    case 'customer':
+      return 'SSE-C';
+  }
+}
 
 /**
- * Returns the encryption the response confirms, or throws CosSyncError `SseNotConfirmed` (retry class `fatal`)
- * when it does not satisfy `requested`: the object may now be stored unencrypted, so the caller must not report
- * success.
+ * Returns the encryption the response confirms, or throws CosSyncError `SseNotConfirmed` (retry class `fatal`,
+ * naming bucket, region and what to do) when it does not satisfy `requested`: the object may now be stored
+ * unencrypted, so the caller must not report success.
  */
-export function requireEncryption(requested: SseRequest, headers: ResponseHeaders, operation: string, key: string): ConfirmedEncryption {
-  return requireConfirmed(requested, confirmedEncryption(headers), operation, key);
+export function requireEncryption(requested: SseRequest, headers: ResponseHeaders, target: WriteTarget): ConfirmedEncryption {
+  return requireConfirmed(requested, confirmedEncryption(headers), target);
 }
 
 /** {@link requireEncryption} for an already-read confirmation. */
-export function requireConfirmed(requested: SseRequest, confirmed: ConfirmedEncryption, operation: string, key: string): ConfirmedEncryption {
+export function requireConfirmed(requested: SseRequest, confirmed: ConfirmedEncryption, target: WriteTarget): ConfirmedEncryption {
   if (encryptionSatisfies(requested, confirmed)) return confirmed;
-  throw new CosSyncError('SseNotConfirmed', `The server did not confirm ${requestedLabel[requested.mode]} for '${key}' (${operation} answered: ${describeEncryption(confirmed)}).`, {
-    retry: 'fatal',
-    hint: 'The bucket or endpoint did not encrypt the object as asked: check that the endpoint is COS or the bundled engine and that it supports this encryption mode, and that no proxy strips the x-cos-server-side-encryption response headers.',
-    details: { operation, key, requested: sseLabel(requested), confirmed: confirmed.algorithm },
-  });
-}
-
-function sseLabel(requested: SseRequest): string {
-  return requested.mode === 'kms' && requested.keyId ? `kms:${requested.keyId}` : requested.mode;
+  throw sseNotConfirmed(target, describeRequested(requested), describeEncryption(confirmed));
 }
 
 /** The `x-cos-hash-crc64ecma` of a response, or undefined when the server sent none. */

@@ -50,7 +50,7 @@ export async function initiateMultipartUpload(transport: Transport, bucket: stri
     { operation: 'Initiate Multipart Upload', method: 'POST', bucket, key, query: [['uploads', '']], headers, idempotent: false, signal: options.signal },
     (response) => ({ uploadId: parseInitiateMultipartUploadResult(response.body).uploadId, responseHeaders: response.headers }),
   );
-  return { uploadId, encryption: requireEncryption(sse, responseHeaders, 'Initiate Multipart Upload', key) };
+  return { uploadId, encryption: requireEncryption(sse, responseHeaders, transport.writeTarget('Initiate Multipart Upload', bucket, key)) };
 }
 
 async function partBody(source: PartSource): Promise<{ body: RequestBody; md5: string }> {
@@ -80,7 +80,7 @@ export async function uploadPart(transport: Transport, bucket: string, key: stri
     idempotent: true,
     signal: options.signal,
   });
-  if (options.sse?.mode === 'customer') requireEncryption(options.sse, response.headers, 'Upload Part', key);
+  if (options.sse?.mode === 'customer') requireEncryption(options.sse, response.headers, transport.writeTarget('Upload Part', bucket, key));
   const crc64 = body.crc64();
   verifyCrc64(crc64, response.headers, `part ${partNumber} of '${key}'`);
   return { partNumber, etag: response.headers.etag ?? '', crc64, size: body.length };
@@ -148,7 +148,7 @@ export async function completeMultipartUpload(
     },
     (response) => ({ result: parseCompleteMultipartUploadResult(response.body), headers: response.headers }),
   );
-  const encryption = requireEncryption(options.sse ?? { mode: 'none' }, headers, 'Complete Multipart Upload', key);
+  const encryption = requireEncryption(options.sse ?? { mode: 'none' }, headers, transport.writeTarget('Complete Multipart Upload', bucket, key));
   const crc64 = responseCrc64(headers);
   return { etag: result.etag, location: result.location, encryption, ...(crc64 ? { crc64 } : {}) };
 }

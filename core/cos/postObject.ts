@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { signPostPolicy } from '../protocol/cosSignature.ts';
 import { sseRequestHeaders } from '../protocol/serverSideEncryption.ts';
-import { requireEncryption, verifyCrc64 } from './integrity.ts';
+import { describeRequested, requireEncryption, verifyCrc64 } from './integrity.ts';
 import { metadataHeaders } from './objectInfo.ts';
 import type { PutObjectResult, WriteOptions } from './putObject.ts';
 import { meteredBody, type RequestBody } from './requestBody.ts';
@@ -68,9 +68,10 @@ export async function postObject(transport: Transport, bucket: string, key: stri
     body,
     idempotent: true,
     unsigned: true,
+    ...(sse.mode === 'none' ? {} : { formWrite: { encryption: describeRequested(sse), key } }),
     signal: options.signal,
   });
-  const encryption = requireEncryption(sse, response.headers, 'POST Object', key);
+  const encryption = requireEncryption(sse, response.headers, transport.writeTarget('POST Object', bucket, key));
   const crc64 = file.crc64();
   const crc64Verified = verifyCrc64(crc64, response.headers, `'${key}'`);
   return { etag: response.headers.etag ?? '', crc64, size: data.length, encryption, crc64Verified };

@@ -72,7 +72,7 @@ export async function putObject(transport: Transport, bucket: string, key: strin
   if (options.contentType) headers['content-type'] = options.contentType;
   if (prepared.md5) headers['content-md5'] = prepared.md5;
   const response = await transport.send({ operation: 'PUT Object', method: 'PUT', bucket, key, headers, body, idempotent: true, signal: options.signal });
-  const encryption = requireEncryption(sse, response.headers, 'PUT Object', key);
+  const encryption = requireEncryption(sse, response.headers, transport.writeTarget('PUT Object', bucket, key));
   const crc64 = body.crc64();
   const crc64Verified = verifyCrc64(crc64, response.headers, `'${key}'`);
   progress.finish();

@@ -11,6 +11,7 @@ import { CosError, cosErrorFromResponse } from '../protocol/cosError.ts';
 import { signCos, type CosCredentials } from '../protocol/cosSignature.ts';
 import { cosUrlEncode, encodeKeyPath } from '../protocol/cosUrlEncode.ts';
 import type { RequestBody } from './requestBody.ts';
+import { requestedEncryption, sseRefusal, type WriteTarget } from './encryptionRefusal.ts';
 import { transportError } from './transportError.ts';
 
 /** Returns the credentials to sign with (called per attempt, so rotating temporary keys are picked up). */
@@ -59,6 +60,11 @@ export interface CosRequest {
   signal?: AbortSignal;
   /** Do not sign these headers (POST Object carries its own form signature). */
   unsigned?: boolean;
+  /**
+   * A write whose encryption and key are not in the headers and path (POST Object puts both in the form); writes
+   * with SSE headers are recognised from them. An error answer to such a write is classified by {@link sseRefusal}.
+   */
+  formWrite?: { encryption: string; key: string };
 }
 
 /** Response headers with lowercase names and single values. */
@@ -218,6 +224,8 @@ export class Transport {
         const text = await readAll(response.body, 1024 * 1024);
         const headers = flattenHeaders(response.headers);
         const error = cosErrorFromResponse(status, headers, text);
+        const requested = writeEncryption(request);
+        const target = this.writeTarget(request.operation, request.bucket, request.formWrite?.key ?? request.key ?? '');
         if (isSkewError(error) && !skewCorrected) {
           const serverMs = serverTimeMs(error, headers);
           if (serverMs !== undefined) {
@@ -228,7 +236,7 @@ export class Transport {
             continue;
           }
         }
-        failure = error;
+        failure = (requested !== undefined ? sseRefusal(error, target, requested) : undefined) ?? error;
       } catch (error) {
         failure = transportError(error, request.operation, this.peerHost(request.bucket), request.signal);
       }
@@ -275,6 +283,11 @@ export class Transport {
     });
   }
 
+  /** Names a write for encryption errors: operation, bucket, this transport's region, key. */
+  writeTarget(operation: string, bucket: string, key: string): WriteTarget {
+    return { operation, bucket, region: this.region, key };
+  }
+
   /** The host actually connected to (the endpoint's, when one is set), for error messages. */
   peerHost(bucket: string): string {
     return this.#endpoint?.host ?? this.target(bucket).host;
@@ -291,6 +304,16 @@ export class Transport {
       ms: Math.round(performance.now() - started),
     });
   }
+}
+
+/**
+ * The encryption a request asks the server to apply to what it stores: `request.formWrite`'s, or the SSE headers
+ * of a PUT/POST (an Upload Part's SSE-C key only unlocks its upload, so parts do not count). Undefined otherwise.
+ */
+function writeEncryption(request: CosRequest): string | undefined {
+  if (request.formWrite !== undefined) return request.formWrite.encryption;
+  if ((request.method !== 'PUT' && request.method !== 'POST') || request.query?.some(([name]) => name === 'partNumber')) return undefined;
+  return requestedEncryption(request.headers ?? {});
 }
 
 /** Reads a response body into one buffer, failing above `limit` bytes. */

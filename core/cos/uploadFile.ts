@@ -166,7 +166,7 @@ async function uploadMultipart(
       if (!(error instanceof CosError && error.code === 'NoSuchUpload')) throw error;
       const head = await headObject(transport, bucket, key, { ...(sse.mode === 'customer' ? { customerKey: sse.key } : {}), signal: options.signal }).catch(() => undefined);
       if (!head || head.size !== size || head.crc64 !== crc64) throw error;
-      return { etag: head.etag, location: '', crc64: head.crc64, encryption: requireConfirmed(sse, head.encryption, 'HEAD Object', key) };
+      return { etag: head.etag, location: '', crc64: head.crc64, encryption: requireConfirmed(sse, head.encryption, transport.writeTarget('HEAD Object', bucket, key)) };
     });
     const remote = responseCrc64(completed.crc64 ? { 'x-cos-hash-crc64ecma': completed.crc64 } : {});
     if (remote !== undefined && !/^\d+$/.test(remote)) throw crc64Mismatch(`'${key}'`, crc64, remote);

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { requestedSse } from './requestedSse.ts';
 
 /** What to do to a matching request. */
 export type Fault =
@@ -34,8 +35,8 @@ export interface FaultProxy {
   rules: FaultRule[];
   /** Requests that received a fault, by kind. */
   injected: Record<string, number>;
-  /** Every request seen (method and path with query), in arrival order. */
-  log: { method: string; url: string }[];
+  /** Every request seen (method, path with query, the encryption its headers ask for), in arrival order. */
+  log: { method: string; url: string; encryption: string | undefined }[];
   close(): Promise<void>;
 }
 
@@ -95,7 +96,7 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[] = [])
   const proxy: FaultProxy = { endpoint: '', rules, injected: {}, log: [], close: async () => undefined };
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://proxy');
-    proxy.log.push({ method: request.method ?? 'GET', url: request.url ?? '/' });
+    proxy.log.push({ method: request.method ?? 'GET', url: request.url ?? '/', encryption: requestedSse(request.headers) });
     const fault = pickFault(proxy, request, url);
     if (fault?.kind === 'error') return errorReply(response, request, fault);
     if (fault?.kind === 'stall') return void request.resume();

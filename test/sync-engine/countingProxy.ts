@@ -1,7 +1,8 @@
-/** A counting HTTP proxy on port 0 in front of the engine: logs every request and its answer, can slow request bodies and hold requests. */
+/** A counting HTTP proxy on port 0 in front of the engine: logs every request (with the encryption it asked for) and its answer, can slow request bodies and hold requests. */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Transform } from 'node:stream';
+import { requestedSse } from '../fakes/requestedSse.ts';
 
 /** One request seen by the proxy. */
 export interface ProxiedRequest {
@@ -11,6 +12,8 @@ export interface ProxiedRequest {
   query: URLSearchParams;
   /** HTTP status of the answer, once it was sent back (undefined while in flight or when dropped). */
   status?: number;
+  /** The encryption the request asked for: the x-cos-/x-amz-server-side-encryption value, `SSE-C`, or undefined. */
+  encryption: string | undefined;
 }
 
 /** A running proxy. */
@@ -67,7 +70,7 @@ export async function startCountingProxy(upstream: string, port = 0): Promise<Co
   };
   const server: Server = createServer((incoming: IncomingMessage, response) => {
     const url = new URL(incoming.url ?? '/', 'http://proxy');
-    const entry: ProxiedRequest = { method: incoming.method ?? 'GET', path: decodeURIComponent(url.pathname), query: url.searchParams };
+    const entry: ProxiedRequest = { method: incoming.method ?? 'GET', path: decodeURIComponent(url.pathname), query: url.searchParams, encryption: requestedSse(incoming.headers) };
     log.push(entry);
     if (proxy.hold?.(entry)) return void incoming.resume();
     const outgoing = httpRequest({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) => {

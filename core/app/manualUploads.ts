@@ -20,7 +20,7 @@ export interface ManualUploadsOptions {
   stagingDir: string;
   emit(event: AppEvent): void;
   /** Records an activity line (path, bytes, failed). */
-  record(entry: { key: string; bytes?: number; error?: string }): void;
+  record(entry: { key: string; bytes?: number; error?: string; hint?: string }): void;
   clock?: () => number;
 }
 
@@ -201,7 +201,7 @@ export class ManualUploads {
     const source = error as { code?: string; hint?: string };
     const result: UploadFileResult = { index, key: file.key, ok: false, code: source?.code ?? 'UploadFailed', message: describeError(error) };
     if (source?.hint) result.hint = source.hint;
-    this.#options.record({ key: file.key, error: result.message });
+    this.#options.record({ key: file.key, error: error instanceof CosSyncError ? error.message : result.message, ...(result.hint ? { hint: result.hint } : {}) });
     return result;
   }
 

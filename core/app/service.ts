@@ -106,8 +106,8 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     ...(options.loopOptions ? { loopOptions: options.loopOptions } : {}),
   });
   const journal = manager.journal;
-  const record = (entry: { action: string; path: string; bytes?: number; detail?: string; folderId?: string }): void => {
-    const event = { at: Date.now(), folderId: entry.folderId ?? '', path: entry.path, action: entry.action as 'uploaded', ...(entry.bytes !== undefined ? { bytes: entry.bytes } : {}), ...(entry.detail ? { detail: entry.detail } : {}) };
+  const record = (entry: { action: string; path: string; bytes?: number; detail?: string; hint?: string; folderId?: string }): void => {
+    const event = { at: Date.now(), folderId: entry.folderId ?? '', path: entry.path, action: entry.action as 'uploaded', ...(entry.bytes !== undefined ? { bytes: entry.bytes } : {}), ...(entry.detail ? { detail: entry.detail } : {}), ...(entry.hint ? { hint: entry.hint } : {}) };
     const id = addActivity(journal, event);
     emit({ type: 'activity', entries: [activityView({ ...event, id })] });
   };
@@ -116,7 +116,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     clientFor: (profileId) => clients.client(profileId ?? settings.defaultProfileId ?? ''),
     stagingDir: path.join(options.dataDir, 'staging'),
     emit,
-    record: (entry) => record(entry.error ? { action: 'manual-upload-failed', path: entry.key, detail: entry.error } : { action: 'manual-upload', path: entry.key, ...(entry.bytes !== undefined ? { bytes: entry.bytes } : {}) }),
+    record: (entry) => record(entry.error ? { action: 'manual-upload-failed', path: entry.key, detail: entry.error, ...(entry.hint ? { hint: entry.hint } : {}) } : { action: 'manual-upload', path: entry.key, ...(entry.bytes !== undefined ? { bytes: entry.bytes } : {}) }),
   });
 
   const snapshots = new SnapshotBuilder({

@@ -54,7 +54,7 @@ export function fileRowView(row: JournalFileRow, percent: number | undefined): F
       status = { state: 'excluded', reason: row.reason ?? 'excluded' };
       break;
     case 'error':
-      status = { state: 'error', code: row.errorCode ?? 'Error', message: row.errorMessage ?? 'The upload failed.', nextRetryAt: row.nextRetryAt ?? null };
+      status = { state: 'error', code: row.errorCode ?? 'Error', message: row.errorMessage ?? 'The upload failed.', ...(row.errorHint ? { hint: row.errorHint } : {}), nextRetryAt: row.nextRetryAt ?? null };
       break;
     default:
       status = { state: row.state };
@@ -111,5 +111,6 @@ export function activityView(event: Omit<ActivityEvent, 'action'> & { action: st
     message,
   };
   if (event.path && !messageActions.has(event.action)) entry.path = event.path;
+  if (event.hint) entry.hint = event.hint;
   return entry;
 }

@@ -31,6 +31,8 @@ export interface FileRow extends JournalEntry {
   uploadedAt: number | undefined;
   errorCode: string | undefined;
   errorMessage: string | undefined;
+  /** How to fix the error, when known. */
+  errorHint: string | undefined;
 }
 
 /** File identity used to decide whether a session may be resumed. */
@@ -90,6 +92,7 @@ function toFileRow(row: Row): FileRow {
     uploadedAt: num(row.uploaded_at),
     errorCode: str(row.error_code),
     errorMessage: str(row.error_message),
+    errorHint: str(row.error_hint),
   };
 }
 
@@ -220,7 +223,7 @@ export class Journal {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(folder_id, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, inode = excluded.inode, crc64 = excluded.crc64,
            remote_etag = excluded.remote_etag, encryption = excluded.encryption, kms_key_id = excluded.kms_key_id, state = excluded.state,
-           verified_at = excluded.verified_at, uploaded_at = coalesce(excluded.uploaded_at, files.uploaded_at), reason = NULL, error_code = NULL, error_message = NULL`,
+           verified_at = excluded.verified_at, uploaded_at = coalesce(excluded.uploaded_at, files.uploaded_at), reason = NULL, error_code = NULL, error_message = NULL, error_hint = NULL`,
       ).run(folderId, path, stamp.size, stamp.mtimeMs, stamp.inode ?? null, remote.crc64, remote.etag, algorithm, kmsKeyId, state, remote.encryption ? now : null, remote.uploaded ? now : null);
       this.statement('DELETE FROM errors WHERE folder_id = ? AND path = ?').run(folderId, path);
     });

@@ -20,6 +20,8 @@ export interface FileFailure {
   retryClass: RetryClass;
   /** Retry at this time instead of the backoff (e.g. "file changed during upload": soon). */
   retryAt?: number;
+  /** How the user can fix it (shown with the file). */
+  hint?: string;
 }
 
 /** Records a failure: the row becomes 'error' (created if missing) and gets the next retry time, which is returned. */
@@ -36,9 +38,10 @@ export function recordFileError(journal: Journal, folderId: string, path: string
            retry_count = excluded.retry_count, last_try_at = excluded.last_try_at, next_retry_at = excluded.next_retry_at`,
       )
       .run(folderId, path, failure.code, failure.message, failure.retryClass, retryCount, now, nextRetryAt);
-    const updated = journal.statement("UPDATE files SET state = 'error', error_code = ?, error_message = ? WHERE folder_id = ? AND path = ?").run(failure.code, failure.message, folderId, path);
+    const hint = failure.hint ?? null;
+    const updated = journal.statement("UPDATE files SET state = 'error', error_code = ?, error_message = ?, error_hint = ? WHERE folder_id = ? AND path = ?").run(failure.code, failure.message, hint, folderId, path);
     if (Number(updated.changes) === 0) {
-      journal.statement("INSERT INTO files(folder_id, path, size, mtime_ms, state, error_code, error_message) VALUES (?, ?, 0, 0, 'error', ?, ?)").run(folderId, path, failure.code, failure.message);
+      journal.statement("INSERT INTO files(folder_id, path, size, mtime_ms, state, error_code, error_message, error_hint) VALUES (?, ?, 0, 0, 'error', ?, ?, ?)").run(folderId, path, failure.code, failure.message, hint);
     }
     return nextRetryAt;
   });

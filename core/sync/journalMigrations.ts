@@ -108,4 +108,8 @@ export const journalMigrations: readonly string[] = [
 
   // 6: find rows by content, so a rename seen as two separate watcher batches is still a server-side move.
   `CREATE INDEX files_content ON files(folder_id, size, crc64) WHERE state IN ('synced', 'identical', 'deleted-locally');`,
+
+  // 7: the fix hint of a file's error and of an activity entry (e.g. "a bucket policy refused the encrypted write").
+  `ALTER TABLE files ADD COLUMN error_hint TEXT;
+   ALTER TABLE activity ADD COLUMN hint TEXT;`,
 ];

@@ -66,6 +66,7 @@ export function listFiles(journal: Journal, folderId: string, query: FileListQue
         uploadedAt: n(r.uploaded_at),
         errorCode: s(r.error_code),
         errorMessage: s(r.error_message),
+        errorHint: s(r.error_hint),
       };
     });
   return { total, rows };
@@ -74,8 +75,8 @@ export function listFiles(journal: Journal, folderId: string, query: FileListQue
 /** Appends to the activity log, pruning it to the journal's cap every 100 rows. Returns the row id. */
 export function addActivity(journal: Journal, event: ActivityEvent): number {
   const result = journal
-    .statement('INSERT INTO activity(at, folder_id, path, action, bytes, detail) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(event.at, event.folderId, event.path, event.action, event.bytes ?? null, event.detail ?? null);
+    .statement('INSERT INTO activity(at, folder_id, path, action, bytes, detail, hint) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(event.at, event.folderId, event.path, event.action, event.bytes ?? null, event.detail ?? null, event.hint ?? null);
   const id = Number(result.lastInsertRowid);
   if (id % 100 === 0) pruneActivity(journal);
   return id;
@@ -96,6 +97,7 @@ export function listActivity(journal: Journal, query: { folderId?: string; limit
     const event: ActivityEvent = { id: Number(r.id), at: Number(r.at), folderId: String(r.folder_id), path: String(r.path), action: r.action as ActivityEvent['action'] };
     if (r.bytes !== null) event.bytes = Number(r.bytes);
     if (r.detail !== null) event.detail = String(r.detail);
+    if (r.hint !== null && r.hint !== undefined) event.hint = String(r.hint);
     return event;
   });
 }

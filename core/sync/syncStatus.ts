@@ -31,7 +31,7 @@ export type FileStatusEvent = { folderId: string; path: string } & (
   | { state: 'synced'; encryption: ConfirmedEncryption }
   | { state: 'identical'; encryption?: ConfirmedEncryption }
   | { state: 'excluded'; reason: string }
-  | { state: 'error'; message: string; nextRetryAt: number }
+  | { state: 'error'; message: string; hint?: string; nextRetryAt: number }
   | { state: 'deleted-locally' }
   | { state: 'deleted-remote' }
 );
@@ -48,6 +48,8 @@ export interface ActivityEvent {
   action: ActivityAction;
   bytes?: number;
   detail?: string;
+  /** How to fix it (error entries). */
+  hint?: string;
 }
 
 /** Events of the SyncManager (`manager.on('folder-status', …)`). */

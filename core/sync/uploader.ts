@@ -40,9 +40,10 @@ export function recordActivity(context: ExecutionContext, event: Omit<Parameters
 export function failFile(context: ExecutionContext, filePath: string, error: unknown, retryAt?: number): void {
   const code = error instanceof CosSyncError ? error.code : ((error as { code?: string } | null)?.code ?? 'Error');
   const message = error instanceof Error ? error.message : String(error);
-  const nextRetryAt = recordFileError(context.journal, context.folderId, filePath, { code, message, retryClass: retryClassOf(error), ...(retryAt === undefined ? {} : { retryAt }) });
-  context.emitFile({ folderId: context.folderId, path: filePath, state: 'error', message, nextRetryAt });
-  recordActivity(context, { path: filePath, action: 'error', detail: `${code}: ${message}` });
+  const hint = error instanceof CosSyncError ? error.hint : undefined;
+  const nextRetryAt = recordFileError(context.journal, context.folderId, filePath, { code, message, retryClass: retryClassOf(error), ...(retryAt === undefined ? {} : { retryAt }), ...(hint ? { hint } : {}) });
+  context.emitFile({ folderId: context.folderId, path: filePath, state: 'error', message, ...(hint ? { hint } : {}), nextRetryAt });
+  recordActivity(context, { path: filePath, action: 'error', detail: `${code}: ${message}`, ...(hint ? { hint } : {}) });
 }
 
 /** Re-stats after a failed or mismatching upload: when the file changed, records a soon retry and drops the session. */

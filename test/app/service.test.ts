@@ -7,31 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createAppService, type AppService } from '../../core/app/service.ts';
 import { CosClient } from '../../core/cos/cosClient.ts';
 import type { AppEvent, FileRow } from '../../core/app/contract.ts';
-import type { SecretStore, SettingsStore, StoredSettings } from '../../core/app/settings.ts';
-
-function memorySettings(): SettingsStore & { value: Partial<StoredSettings> } {
-  const store = {
-    value: {} as Partial<StoredSettings>,
-    read: () => structuredClone(store.value),
-    write: (settings: StoredSettings) => void (store.value = structuredClone(settings)),
-  };
-  return store;
-}
-
-function memorySecrets(): SecretStore & { values: Map<string, string> } {
-  const values = new Map<string, string>();
-  return { values, get: async (name) => values.get(name), set: async (name, value) => void values.set(name, value), delete: async (name) => void values.delete(name) };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { memorySecrets, memorySettings, waitFor } from './serviceKit.ts';
 
 describe('app service', () => {
   let root: string;

@@ -44,7 +44,7 @@ function describeFile(event: FileStatusEvent): string | undefined {
     case 'identical':
       return `identical ${event.path}  already stored with the same CRC-64`;
     case 'error':
-      return `failed    ${event.path}  ${event.message} (retry at ${new Date(event.nextRetryAt).toLocaleTimeString()})`;
+      return `failed    ${event.path}  ${event.message}${event.hint ? ` ${event.hint}` : ''} (retry at ${new Date(event.nextRetryAt).toLocaleTimeString()})`;
     case 'excluded':
       return `skipped   ${event.path}  ${event.reason}`;
     case 'deleted-remote':

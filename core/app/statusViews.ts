@@ -102,7 +102,8 @@ const messageActions = new Set(['engine', 'settings', 'offline', 'online']);
 export function activityView(event: Omit<ActivityEvent, 'action'> & { action: string }): ActivityEntry {
   const sentence = actionSentences[event.action] ?? ((path: string) => `${event.action}: ${path}`);
   const failed = event.action === 'error' || event.action === 'manual-upload-failed';
-  const message = sentence(event.path, formatBytes(event.bytes)) + (event.detail ? ` — ${event.detail}` : '') + '.';
+  const text = sentence(event.path, formatBytes(event.bytes)) + (event.detail ? ` — ${event.detail}` : '');
+  const message = /[.!?]$/.test(text) ? text : `${text}.`;
   const entry: ActivityEntry = {
     id: String(event.id ?? 0),
     at: event.at,

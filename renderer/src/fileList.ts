@@ -39,8 +39,8 @@ function statusText(row: FileRow): string {
   }
 }
 
-/** Writes one row's cells (or a loading placeholder). */
-function fill(cells: HTMLElement[], row: FileRow | undefined): void {
+/** Writes one row's cells (or a loading placeholder); an error's state is a button that shows the whole error with its fix. */
+function fill(cells: HTMLElement[], row: FileRow | undefined, showError: (row: FileRow) => void): void {
   const [path, state, size, enc] = cells as [HTMLElement, HTMLElement, HTMLElement, HTMLElement];
   if (!row) {
     path.textContent = 'Loading…';
@@ -52,8 +52,16 @@ function fill(cells: HTMLElement[], row: FileRow | undefined): void {
   path.textContent = row.path;
   path.title = row.path;
   path.className = 'cell-path';
-  state.textContent = statusText(row);
-  state.title = row.status.state === 'error' && row.status.hint ? row.status.hint : state.textContent;
+  const text = statusText(row);
+  if (row.status.state === 'error') {
+    const button = h('button', { type: 'button', class: 'cell-button', 'data-testid': 'file-error-button', title: row.status.hint ? `${text} How to fix: ${row.status.hint}` : text }, text);
+    button.addEventListener('click', () => showError(row));
+    replaceChildren(state, button);
+    state.removeAttribute('title');
+  } else {
+    state.textContent = text;
+    state.title = text;
+  }
   state.className = `cell-state state-${row.status.state}`;
   size.textContent = formatBytes(row.size);
   const badge = encryptionBadge(row.encryption);
@@ -85,6 +93,16 @@ export function createFileList(api: Pick<CosSyncApi, 'listFiles'>): FileList {
         h('label', { class: 'visually-hidden', for: 'file-search' }, 'Search files'), search)),
     summary, header, viewport);
   const pool: { row: HTMLElement; cells: HTMLElement[]; index: number }[] = [];
+  // The whole error of the file last clicked, with its fix: the State column is too narrow for either.
+  const errorDetail = h('div', { class: 'file-error-detail', role: 'status', 'aria-live': 'polite', 'data-testid': 'file-error-detail', hidden: true });
+  element.append(errorDetail);
+  const showError = (row: FileRow): void => {
+    if (row.status.state !== 'error') return;
+    replaceChildren(errorDetail,
+      h('p', {}, h('strong', {}, `${row.path}: `), `${row.status.code} — ${row.status.message}`),
+      row.status.hint ? h('p', { class: 'hint', 'data-testid': 'file-error-hint' }, `How to fix: ${row.status.hint}`) : null);
+    errorDetail.hidden = false;
+  };
 
   const describe = (): void => {
     if (folderId === null) summary.textContent = 'Select a folder to see its files.';
@@ -147,7 +165,7 @@ export function createFileList(api: Pick<CosSyncApi, 'listFiles'>): FileList {
       item.index = index;
       item.row.style.transform = `translateY(${index * rowHeight}px)`;
       item.row.setAttribute('aria-rowindex', String(index + 1));
-      fill(item.cells, data);
+      fill(item.cells, data, showError);
     }
   };
 
@@ -163,6 +181,7 @@ export function createFileList(api: Pick<CosSyncApi, 'listFiles'>): FileList {
     spacer.style.height = '0px';
     viewport.scrollTop = 0;
     describe();
+    errorDetail.hidden = true;
     if (folderId !== null) void fetchPage(0);
     schedule();
   };

@@ -11,7 +11,6 @@ import { sendEmpty, sendXml } from '../http/engineResponse.ts';
 import { formBoundary, readFormUpload } from '../http/formData.ts';
 import { requireBucket } from './objectHandlers.ts';
 import { MAX_SKEW_SECONDS } from '../http/requestAuth.ts';
-import { policyConditions } from '../http/policyConditions.ts';
 import { policyAction } from '../policy/policyActions.ts';
 import { authorize } from './requestAccess.ts';
 import { commitObject, writeSegment } from '../content/segmentWriter.ts';
@@ -112,7 +111,7 @@ export async function postObject(ctx: EngineContext, r: EngineRequest): Promise<
   // Form fields play the role of request headers (Content-Type, metadata, SSE), for the bucket policy too.
   const formHeaders: IncomingHttpHeaders = {};
   for (const [name, value] of form.fields) formHeaders[name] = value;
-  authorize(ctx, r, [{ bucket: r.bucket, key, action: policyAction('PostObject'), conditions: policyConditions(r, formHeaders) }], signer);
+  authorize(ctx, r, [{ bucket: r.bucket, key, action: policyAction('PostObject'), headers: () => formHeaders }], signer);
   if (signer === undefined && !r.grantedByPolicy) throw cosError('AccessDenied', UNSIGNED_FORM);
   const content = contentFromHeaders(formHeaders, key);
   const sse = resolveWriteSse(parseWriteSse(formHeaders), bucketDefault(bucket.encryption));

@@ -17,8 +17,11 @@ export interface AccessCheck {
   /** The object key, or undefined for a bucket-level action. */
   key: string | undefined;
   action: PolicyAction;
-  /** Condition values; default: from the request's headers ({@link policyConditions}). */
-  conditions?: Map<string, string[]>;
+  /**
+   * The headers the condition values come from ({@link policyConditions}); default: the request's own. A function,
+   * so that buckets without a policy never pay for building them.
+   */
+  headers?: () => IncomingHttpHeaders;
 }
 
 type ActionTable = Readonly<Record<string, readonly (readonly [subresource: string, action: CosActionName])[]>>;
@@ -85,8 +88,7 @@ export function requestChecks(ctx: EngineContext, r: EngineRequest): AccessCheck
   if (copySource !== undefined && (action.cos === 'PutObject' || action.cos === 'UploadPart')) action = policyAction(action.cos === 'PutObject' ? 'PutObjectCopy' : 'UploadPartCopy');
   const checks: AccessCheck[] = [{ bucket: r.bucket, key: r.key === '' ? undefined : r.key, action }];
   if (action.cos === 'UploadPart' || action.cos === 'UploadPartCopy' || action.cos === 'CompleteMultipartUpload') {
-    const headers = uploadEncryption(ctx, r);
-    if (headers) checks[0]!.conditions = policyConditions(r, headers);
+    checks[0]!.headers = () => uploadEncryption(ctx, r) ?? r.req.headers;
   }
   if (copySource !== undefined) {
     const source = parseCopySource(copySource, (name) => ctx.index.getBucket(name) !== undefined);
@@ -114,7 +116,7 @@ function decide(ctx: EngineContext, r: EngineRequest, check: AccessCheck, secret
     principals: principalsOf(check.bucket, secretId),
     action: check.action,
     resource: policyResource({ bucket: check.bucket, region: ctx.region, account: accountOf(check.bucket) }, check.key),
-    conditions: check.conditions ?? policyConditions(r),
+    conditions: policyConditions(r, check.headers?.()),
   };
   const decision = evaluatePolicy(policy, request);
   return decision.effect === 'deny' && escape ? { effect: 'none' } : decision;

@@ -8,6 +8,7 @@ import type { AppEvent, FileRow } from '../../core/app/contract.ts';
 import { createAppService, type AppService } from '../../core/app/service.ts';
 import { engineBucket } from '../../core/app/settings.ts';
 import { CosClient } from '../../core/cos/cosClient.ts';
+import { setBucketPolicy } from '../fakes/bucketPolicy.ts';
 import { memorySecrets, memorySettings, waitFor } from './serviceKit.ts';
 
 const requireKms = (bucket: string): string => JSON.stringify({
@@ -36,13 +37,7 @@ describe('app: encryption refusals reach the user', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  const setPolicy = async (text: string | null): Promise<void> => {
-    const body = Buffer.from(text ?? '');
-    await owner.transport.send({
-      operation: 'Bucket policy', method: text === null ? 'DELETE' : 'PUT', bucket: engineBucket, query: [['policy', '']], idempotent: true,
-      ...(text === null ? {} : { body: { length: body.length, rewindable: true, open: async function* () { yield body; } } }),
-    });
-  };
+  const setPolicy = (text: string | null): Promise<void> => setBucketPolicy(owner, engineBucket, text);
 
   it('a refused file shows SseRefused with bucket, region and the fix; the activity log carries the hint; the folder is not halted', async () => {
     const folderId = (await service.getSnapshot()).folders[0]!.id;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { CosClient } from '../../core/cos/cosClient.ts';
 import { startEngine, type EngineHandle } from '../../core/engine/startEngine.ts';
+import { setBucketPolicy } from '../fakes/bucketPolicy.ts';
 import { runCli } from '../engine-peers/spawnEngine.ts';
 import { startCountingProxy, type CountingProxy } from '../sync-engine/countingProxy.ts';
 
@@ -36,8 +37,7 @@ describe('CLI: encryption refusals reach the user', () => {
     engine = await startEngine({ dataDir: path.join(base, 'engine'), port: 0, region: REGION, credentials: CREDENTIALS, buckets: [BUCKET], backgroundRewrap: false });
     const owner = new CosClient({ credentials: CREDENTIALS, region: REGION, endpoint: engine.endpoint });
     try {
-      const body = Buffer.from(requireKms);
-      await owner.transport.send({ operation: 'PUT Bucket policy', method: 'PUT', bucket: BUCKET, query: [['policy', '']], body: { length: body.length, rewindable: true, open: async function* () { yield body; } }, idempotent: true });
+      await setBucketPolicy(owner, BUCKET, requireKms);
     } finally {
       await owner.close();
     }

@@ -4,6 +4,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { CosClient } from '../../core/cos/cosClient.ts';
 import { isEncryptionRefusal } from '../../core/cos/encryptionRefusal.ts';
 import { startEngine, type EngineHandle } from '../../core/engine/startEngine.ts';
+import { setBucketPolicy } from '../fakes/bucketPolicy.ts';
 import { startFaultProxy, type FaultProxy } from '../fakes/faultProxy.ts';
 import { startCountingProxy, type CountingProxy } from '../sync-engine/countingProxy.ts';
 import { BUCKET, clientFor, randomFile, REGION, tempFolder } from './cosTestKit.ts';
@@ -38,7 +39,7 @@ describe('encryption refusals reach the caller', () => {
     client = clientFor(counting.endpoint, engine.credentials, { pathStyle: true });
     const owner = clientFor(engine.endpoint, engine.credentials, { pathStyle: true });
     try {
-      await owner.transport.send({ operation: 'PUT Bucket policy', method: 'PUT', bucket: BUCKET, query: [['policy', '']], body: { length: Buffer.byteLength(requireKms), rewindable: true, open: async function* () { yield Buffer.from(requireKms); } }, idempotent: true });
+      await setBucketPolicy(owner, BUCKET, requireKms);
     } finally {
       await owner.close();
     }

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { engineBucket } from '../../core/app/settings.ts';
 import { CosClient } from '../../core/cos/cosClient.ts';
+import { setBucketPolicy } from '../fakes/bucketPolicy.ts';
 import { launchBrowser, type TestBrowser } from './browser.ts';
 import { startServe, type ServeProcess } from './realServe.ts';
 import { requireRendererBuild } from './uiHost.ts';
@@ -27,13 +28,7 @@ describe('a refused encrypted write in the real cos-sync serve', { timeout: scal
   let browser: TestBrowser;
   let page: Page;
 
-  const policy = async (text: string | null): Promise<void> => {
-    const body = Buffer.from(text ?? '');
-    await owner.transport.send({
-      operation: 'Bucket policy', method: text === null ? 'DELETE' : 'PUT', bucket: engineBucket, query: [['policy', '']], idempotent: true,
-      ...(text === null ? {} : { body: { length: body.length, rewindable: true, open: async function* () { yield body; } } }),
-    });
-  };
+  const policy = (text: string | null): Promise<void> => setBucketPolicy(owner, engineBucket, text);
 
   before(async () => {
     requireRendererBuild();

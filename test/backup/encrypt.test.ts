@@ -190,7 +190,9 @@ describe('encrypt races and refusals', () => {
     const denied = await runCli(['encrypt', '--bucket', MIXED_BUCKET, '--region', MIXED_REGION, '--endpoint', proxy.endpoint, '--prefix', 'refuse/', '--journal', path.join(mixed.base, 'refuse.jsonl')], 60_000, secrets);
     proxy.rules.length = 0;
     assert.equal(denied.code, 1);
-    assert.match(denied.stderr, new RegExp(`The encryption stopped: .*${MIXED_BUCKET}`));
+    // A refusal stops that object (not the run) with a sentence naming bucket, region and the fix.
+    assert.match(denied.stdout, new RegExp(`failed {2}refuse/c\\.txt {2}The bucket ${MIXED_BUCKET} \\(${MIXED_REGION}\\) refused the SSE-COS \\(AES256\\) write of 'refuse/c\\.txt' \\(HTTP 403 AccessDenied.*A bucket policy on ${MIXED_BUCKET} may refuse this write`));
+    assert.ok(proxy.log.filter((entry) => entry.method === 'PUT').every((entry) => entry.encryption === 'AES256'), 'every copy carried the SSE header');
     assert.equal((await mixed.client.headObject(MIXED_BUCKET, 'refuse/c.txt')).encryption.algorithm, 'none', 'a refused object stays as it was, it is not rewritten without the header');
   });
 });

@@ -199,8 +199,11 @@ export interface ActivityPage {
 export type ProfileView =
   /** The bundled local engine; its endpoint and credentials are managed by the app. */
   | { kind: 'engine'; id: string; name: string; bucket: string; endpoint: string | null }
-  /** Real Tencent COS. `endpoint` overrides the default `https://<bucket>.cos.<region>.myqcloud.com`. */
-  | { kind: 'cos'; id: string; name: string; secretId: string; hasSecretKey: boolean; region: string; bucket: string; endpoint: string | null };
+  /**
+   * Real Tencent COS. `endpoint` overrides the default `https://<bucket>.cos.<region>.myqcloud.com`; `caFile` is a PEM
+   * file of certificates trusted for that endpoint instead of the system's (a TLS engine's cert.pem, a private CA).
+   */
+  | { kind: 'cos'; id: string; name: string; secretId: string; hasSecretKey: boolean; region: string; bucket: string; endpoint: string | null; caFile?: string | null };
 
 /**
  * A profile to create (no `id`), update (with `id`) or test. For `cos`, an omitted `secretKey` keeps the
@@ -208,7 +211,7 @@ export type ProfileView =
  */
 export type ProfileInput =
   | { kind: 'engine'; id?: string; name: string; bucket: string }
-  | { kind: 'cos'; id?: string; name: string; secretId: string; secretKey?: string; region: string; bucket: string; endpoint?: string | null };
+  | { kind: 'cos'; id?: string; name: string; secretId: string; secretKey?: string; region: string; bucket: string; endpoint?: string | null; caFile?: string | null };
 
 /** App-wide sync settings. */
 export interface GeneralSettings {

@@ -17,6 +17,8 @@ export interface FolderSyncOptions {
   bucket: string;
   region: string;
   endpoint?: string | undefined;
+  /** PEM certificates to trust for an https endpoint. */
+  ca?: string | undefined;
   pathStyle?: boolean;
   prefix: string;
   sse: SseRequest;
@@ -48,6 +50,7 @@ export async function startFolderSync(options: FolderSyncOptions): Promise<Folde
     credentials: options.credentials,
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.ca ? { ca: options.ca } : {}),
     ...(options.pathStyle ? { pathStyle: true } : {}),
   });
   const manager = new SyncManager({

@@ -4,12 +4,13 @@ import { CosSyncError, describeError } from '../common/errors.ts';
 import { CosClient } from '../cos/cosClient.ts';
 import type { EngineHandle } from '../engine/startEngine.ts';
 import type { ProfileInput, ProfileTestResult } from './contract.ts';
+import { trustedCertificates } from './trustedCertificates.ts';
 import { secretKeyName, type SecretStore } from './settings.ts';
 import { bucketHostname, isValidRegion } from '../protocol/bucketHost.ts';
 import { capabilitiesOfKind, endpointCapabilities } from '../protocol/endpointCapabilities.ts';
 
 /** Tests `profile` (saved or not) with one HEAD Bucket; never throws for a failed check. */
-export async function testProfileLive(profile: ProfileInput, context: { secrets: SecretStore; engine: EngineHandle | undefined }): Promise<ProfileTestResult> {
+export async function testProfileLive(profile: ProfileInput, context: { secrets: SecretStore; engine: EngineHandle | undefined; defaultCaFile?: string }): Promise<ProfileTestResult> {
   const fail = (code: string, message: string, hint: string | undefined, endpoint: string | null, status: number | null = null): ProfileTestResult => ({
     ok: false,
     code,
@@ -32,7 +33,14 @@ export async function testProfileLive(profile: ProfileInput, context: { secrets:
     const secretKey = profile.secretKey ?? (profile.id ? await context.secrets.get(secretKeyName(profile.id)) : undefined);
     if (!secretKey) return fail('MissingSecretKey', 'Enter the SecretKey to test this account.', undefined, null);
     endpoint = profile.endpoint ?? `https://${bucketHostname(profile.bucket, profile.region)}`;
+    let ca: string | undefined;
+    try {
+      ca = trustedCertificates(profile.caFile, context.defaultCaFile);
+    } catch (error) {
+      return fail((error as CosSyncError).code, (error as CosSyncError).message, (error as CosSyncError).hint, endpoint);
+    }
     client = new CosClient({
+      ...(ca ? { ca } : {}),
       credentials: { secretId: profile.secretId, secretKey },
       region: profile.region,
       ...(profile.endpoint ? { endpoint: profile.endpoint } : {}),

@@ -41,6 +41,8 @@ export interface AppServiceOptions {
   settings?: SettingsStore;
   /** Port of the bundled engine; 0 (default) picks a free one. */
   enginePort?: number;
+  /** PEM certificates trusted for accounts that name no CA file of their own (`serve --ca-file`, the desktop app's `--ca-file`). */
+  caFile?: string;
   logger?: Logger;
   /** Sync tuning (tests). */
   loopOptions?: Pick<FolderLoopOptions, 'hotFileDelayMs' | 'maxDelayMs' | 'probeBaseMs' | 'probeMaxMs' | 'verifyIntervalMs' | 'deleteSettleMs'>;
@@ -93,7 +95,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
   if (settings.profiles.some((profile) => profile.kind === 'engine')) {
     engine = await startEngineHost({ dataDir: options.dataDir, ...(options.enginePort !== undefined ? { port: options.enginePort } : {}), logger, onChange: (status) => emit({ type: 'engine-status', engine: status }) });
   }
-  const clients = new ProfileClients(secrets, () => engine?.handle);
+  const clients = new ProfileClients(secrets, () => engine?.handle, options.caFile);
   await clients.refresh(settings.profiles);
 
   const manager = new SyncManager({
@@ -309,7 +311,7 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
       return settingsView(settings, secrets, engine?.handle?.endpoint ?? null);
     },
     async testProfile(profile: ProfileInput): Promise<ProfileTestResult> {
-      return testProfileLive(profile, { secrets, engine: engine?.handle });
+      return testProfileLive(profile, { secrets, engine: engine?.handle, ...(options.caFile ? { defaultCaFile: options.caFile } : {}) });
     },
     async startUpload(request) {
       return uploads.start(request);

@@ -5,7 +5,7 @@ import type { AppErrorInfo, AppSettings, FolderSnapshot, GeneralSettings, Profil
 /** A connection profile as stored; the SecretKey is never here (it lives in a {@link SecretStore}). */
 export type StoredProfile =
   | { kind: 'engine'; id: string; name: string; bucket: string }
-  | { kind: 'cos'; id: string; name: string; secretId: string; region: string; bucket: string; endpoint: string | null };
+  | { kind: 'cos'; id: string; name: string; secretId: string; region: string; bucket: string; endpoint: string | null; caFile?: string | null };
 
 /** A synced folder as stored. */
 export type StoredFolder = Pick<FolderSnapshot, 'id' | 'localPath' | 'profileId' | 'bucket' | 'prefix' | 'deletePolicy'> & { paused: boolean };
@@ -101,7 +101,9 @@ export async function settingsView(settings: StoredSettings, secrets: SecretStor
 export function storedProfile(input: ProfileInput): { profile: StoredProfile; secretKey?: string } {
   const id = input.id ?? randomUUID();
   if (input.kind === 'engine') return { profile: { kind: 'engine', id, name: input.name, bucket: input.bucket } };
-  const profile: StoredProfile = { kind: 'cos', id, name: input.name, secretId: input.secretId, region: input.region, bucket: input.bucket, endpoint: input.endpoint ?? null };
+  const profile: StoredProfile = {
+    kind: 'cos', id, name: input.name, secretId: input.secretId, region: input.region, bucket: input.bucket, endpoint: input.endpoint ?? null, ...(input.caFile ? { caFile: input.caFile } : {}),
+  };
   return input.secretKey === undefined ? { profile } : { profile, secretKey: input.secretKey };
 }
 

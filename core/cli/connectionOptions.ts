@@ -4,12 +4,14 @@ import { isValidRegion } from '../protocol/bucketHost.ts';
 import { endpointCapabilities } from '../protocol/endpointCapabilities.ts';
 import type { SseRequest } from '../protocol/serverSideEncryption.ts';
 import { UsageError } from './arguments.ts';
+import { readCaFile } from './tlsOptions.ts';
 
 /** parseArgs specs of the shared options. */
 export const connectionOptionSpec = {
   bucket: { type: 'string' },
   region: { type: 'string' },
   endpoint: { type: 'string' },
+  'ca-file': { type: 'string' },
   'path-style': { type: 'boolean' },
   prefix: { type: 'string' },
   sse: { type: 'string' },
@@ -22,6 +24,7 @@ export const connectionOptionSpec = {
 export const connectionOptionHelp = `  --bucket NAME-APPID     target bucket, e.g. photos-1250000000 (required; with --endpoint also an S3 name)
   --region REGION         bucket region, e.g. ap-guangzhou (required)
   --endpoint URL          send requests here (e.g. the bundled engine http://127.0.0.1:9000); default real COS
+  --ca-file FILE          trust these PEM certificates for an https --endpoint (e.g. the engine's DATA/tls/cert.pem)
   --path-style            use path-style requests (/<bucket>/<key>) against --endpoint
   --prefix P              put keys under this prefix (keys are P + path relative to the folder, with /)
   --sse MODE              AES256 (SSE-COS, default), kms (SSE-KMS) or none
@@ -41,6 +44,8 @@ export interface Connection {
   bucket: string;
   region: string;
   endpoint: string | undefined;
+  /** PEM certificates of `--ca-file`. */
+  ca: string | undefined;
   pathStyle: boolean;
   prefix: string;
   sse: SseRequest;
@@ -76,6 +81,7 @@ export function parseConnection(values: Record<string, unknown>, environment: No
     bucket,
     region,
     endpoint,
+    ca: readCaFile(values['ca-file'] as string | undefined),
     pathStyle: Boolean(values['path-style']),
     prefix: ((values.prefix as string | undefined) ?? '').replace(/^\/+/, ''),
     sse: parseSse(values.sse as string | undefined, values['kms-key-id'] as string | undefined),

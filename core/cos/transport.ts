@@ -29,6 +29,11 @@ export interface TransportOptions {
   pathStyle?: boolean;
   /** Injected undici dispatcher; the client then does not close it. */
   dispatcher?: Dispatcher;
+  /**
+   * PEM certificates to trust for https endpoints instead of the system's (a self-signed engine's cert.pem, a private
+   * CA). Verification itself is never turned off.
+   */
+  ca?: string;
   /** Clock used for signing and skew correction. */
   clock?: Clock;
   /** Keep-alive connections per origin. Default 16. */
@@ -142,7 +147,7 @@ export class Transport {
     this.#dispatcher = options.dispatcher ?? new Agent({
       connections: options.maxConnections ?? 16,
       keepAliveTimeout: 30_000,
-      connect: { timeout: options.timeouts?.connect ?? 10_000 },
+      connect: { timeout: options.timeouts?.connect ?? 10_000, ...(options.ca ? { ca: options.ca } : {}) },
     });
   }
 

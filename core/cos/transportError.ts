@@ -4,6 +4,11 @@ import { CosSyncError } from '../common/errors.ts';
 const offlineCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 const localFileCodes = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'SourceChanged']);
 const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+// OpenSSL verification failures as Node reports them, and Node's own host-name check.
+const certificateCodes = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'INVALID_CA', 'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /** The `code` of an error or of its cause chain (undici wraps system errors). */
 function systemCode(error: unknown): string | undefined {
@@ -27,6 +32,14 @@ export function transportError(error: unknown, operation: string, host: string, 
   }
   const code = systemCode(error) ?? 'unknown';
   const details = { operation, host, systemCode: code };
+  if (certificateCodes.has(code)) {
+    return new CosSyncError('CertificateUntrusted', `The TLS certificate of ${host} was not accepted during ${operation} (${code}).`, {
+      retry: 'auth',
+      hint: 'If the server uses its own certificate (the bundled engine with --tls), give it to the client: --ca-file DATA/tls/cert.pem, or the account\'s CA file in Settings.',
+      cause: error,
+      details,
+    });
+  }
   if (offlineCodes.has(code)) {
     return new CosSyncError('Offline', `Could not reach ${host} for ${operation} (${code}).`, {
       retry: 'offline',

@@ -33,3 +33,5 @@ export {
   unsealWithCustomerKey,
 } from './customerKey.ts';
 export { writeFileAtomic } from './atomicWrite.ts';
+export { createSelfSignedCertificate, sha256Fingerprint, type SelfSignedCertificate, type SelfSignedOptions } from './selfSignedCertificate.ts';
+export { certificateNames, checkTlsPair, loadOrCreateSelfSigned, readTrustedCertificates, type TlsIdentity } from './tlsIdentity.ts';

@@ -1,4 +1,4 @@
-/** startEngine: opens a data directory (index, blobs, keyring, credentials), sweeps orphans and serves the COS API over HTTP. */
+/** startEngine: opens a data directory (index, blobs, keyring, credentials), sweeps orphans and serves the COS API over HTTP or HTTPS. */
 import path from 'node:path';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { silentLogger, type Logger } from '../common/logger.ts';
@@ -7,6 +7,7 @@ import { isValidBucketName, isValidRegion } from '../protocol/bucketHost.ts';
 import { CosSyncError } from '../common/errors.ts';
 import { makePrivateDir } from '../common/privateFiles.ts';
 import { checkBindSecurity, urlHost } from '../common/listenAddress.ts';
+import { certificateNames, checkTlsPair, loadOrCreateSelfSigned, type TlsIdentity } from '../crypto/index.ts';
 import { BlobStore } from './storage/blobStore.ts';
 import { DataKeys } from './keys/dataKeys.ts';
 import { BucketPolicies } from './api/bucketPolicies.ts';
@@ -27,6 +28,11 @@ export interface EngineOptions {
   host?: string;
   /** Serve plain HTTP on a non-loopback address anyway (logged as a warning). */
   insecureHttp?: boolean;
+  /**
+   * Serve HTTPS: a PEM certificate (chain) and key, or `self-signed` for a certificate made once into DATA/tls for
+   * localhost, 127.0.0.1, ::1 and a specific `host` (renewed 30 days before it expires).
+   */
+  tls?: { cert: string; key: string } | 'self-signed';
   /** Default 9000; 0 picks a free port. */
   port?: number;
   /** Default ap-guangzhou. */
@@ -51,8 +57,10 @@ export interface EngineOptions {
 
 /** A running engine. */
 export interface EngineHandle {
-  /** `http://HOST:PORT`. */
+  /** `http://HOST:PORT`, or `https://HOST:PORT` with TLS. */
   endpoint: string;
+  /** With TLS: the certificate's SHA-256 fingerprint, and the file clients trust (`--ca-file`) when the engine made it. */
+  tls: { fingerprint: string; certFile?: string; created: boolean } | undefined;
   host: string;
   port: number;
   region: string;
@@ -78,7 +86,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
   for (const bucket of options.buckets ?? []) if (!isValidBucketName(bucket)) throw new CosSyncError('InvalidArgument', `The bucket name '${bucket}' is neither NAME-APPID nor an S3 bucket name.`);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const warning = checkBindSecurity({ host: options.host ?? '127.0.0.1', tls: false, insecureHttp: options.insecureHttp });
+  const warning = checkBindSecurity({ host: options.host ?? '127.0.0.1', tls: options.tls !== undefined, insecureHttp: options.insecureHttp });
   if (warning) logger.log('warn', warning);
   makePrivateDir(dataDir);
   const releaseLock = await acquireEngineLock(dataDir);
@@ -103,7 +111,9 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
       index, blobs, keys: dataKeys, region, domains: options.domains ?? ['localhost'], clock, logger, policies: new BucketPolicies(index),
       lookupSecret: (secretId) => (secretId === credentials.secretId ? credentials.secretKey : undefined),
     };
-    return await serve(options, { ctx, keys, credentials, stored, dataDir, releaseLock, maxAge, keyring });
+    const tls = options.tls === 'self-signed' ? await loadOrCreateSelfSigned(dataDir, certificateNames(options.host ?? '127.0.0.1', region))
+      : options.tls ? { ...options.tls, fingerprint: checkTlsPair(options.tls.cert, options.tls.key), created: false } : undefined;
+    return await serve(options, { ctx, keys, credentials, stored, dataDir, releaseLock, maxAge, keyring, tls });
   } catch (error) {
     index?.close();
     await releaseLock();
@@ -112,6 +122,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
 }
 
 interface Prepared {
+  tls: TlsIdentity | undefined;
   ctx: EngineContext;
   keys: KeyService;
   keyring: Keyring;
@@ -125,7 +136,7 @@ interface Prepared {
 async function serve(options: EngineOptions, prepared: Prepared): Promise<EngineHandle> {
   const { ctx, keys, keyring } = prepared;
   const host = options.host ?? '127.0.0.1';
-  const { server, closing } = createEngineServer(ctx, { ...DEFAULT_ENGINE_LIMITS, ...options.limits });
+  const { server, closing } = createEngineServer(ctx, { ...DEFAULT_ENGINE_LIMITS, ...options.limits }, prepared.tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 9000, host, () => {
@@ -148,7 +159,8 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
   }
   let closed: Promise<void> | undefined;
   return {
-    endpoint: `http://${urlHost(host)}:${port}`,
+    endpoint: `${prepared.tls ? 'https' : 'http'}://${urlHost(host)}:${port}`,
+    tls: prepared.tls && { fingerprint: prepared.tls.fingerprint, created: prepared.tls.created, ...(prepared.tls.certFile ? { certFile: prepared.tls.certFile } : {}) },
     host,
     port,
     region: ctx.region,

@@ -18,6 +18,7 @@ const profileInput: Shape = tagged('kind', {
     region: text(64, 1),
     bucket,
     endpoint: optional(nullable(text(2048, 1))),
+    caFile: optional(nullable(text(4096, 1))),
   }),
 });
 

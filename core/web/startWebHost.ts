@@ -1,5 +1,6 @@
 /** The headless host: serves the built renderer and the contract over HTTP + server-sent events (127.0.0.1 by default). */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isApiMethod } from '../app/apiMethods.ts';
 import type { CosSyncApi, CosSyncService } from '../app/contract.ts';
@@ -22,6 +23,8 @@ export interface WebHostOptions {
   host?: string;
   /** Serve plain HTTP on a non-loopback address anyway (logged as a warning). */
   insecureHttp?: boolean;
+  /** Serve HTTPS with this PEM certificate (chain) and key. */
+  tls?: { cert: string; key: string };
   /** The built renderer (renderer/dist). */
   staticDir: string;
   /** Access token; a random 32-byte base64url token when omitted. */
@@ -73,7 +76,7 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const bound = options.host ?? '127.0.0.1';
   const logger = options.logger ?? silentLogger;
-  const warning = checkBindSecurity({ host: bound, tls: false, insecureHttp: options.insecureHttp });
+  const warning = checkBindSecurity({ host: bound, tls: options.tls !== undefined, insecureHttp: options.insecureHttp });
   if (warning) logger.log('warn', warning);
   const { service, staticDir } = options;
   const token = options.token ?? createToken();
@@ -164,7 +167,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (!served) sendJson(response, 404, { code: 'NotFound', message: `Nothing at ${url.pathname}.`, hint: url.pathname === '/' ? 'Build the renderer first: npm run build.' : undefined });
   };
 
-  const server = createServer((request, response) => {
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     const refusal = checkOrigin(request, port, bound);
     if (refusal) return refuse(response, refusal);
     let url: URL;
@@ -178,7 +181,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       if (!response.headersSent) failure(response, error, url.pathname);
       else response.destroy();
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(onRequest);
   server.requestTimeout = 0; // uploads and event streams may legitimately last long
 
   await new Promise<void>((resolve, reject) => {
@@ -189,7 +193,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     });
   });
   port = (server.address() as AddressInfo).port;
-  const origin = `http://${bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : urlHost(bound)}:${port}`;
+  const origin = `${options.tls ? 'https' : 'http'}://${bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : urlHost(bound)}:${port}`;
   logger.log('info', 'web host listening', { origin });
 
   return {

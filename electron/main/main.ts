@@ -3,6 +3,7 @@ import { app, dialog, ipcMain, BrowserWindow, Notification, safeStorage, session
 import Store from 'electron-store';
 import path from 'node:path';
 import { createAppService, createFileSecretStore, PRIVATE_FILE_MODE, recoverSettingsFile, settingsSchema, type AppService } from '../../core/index.ts';
+import { caFileArgument } from './commandLine.ts';
 import { registerIpc } from './ipc.ts';
 import { createDesktopSecretStore } from './secretStore.ts';
 import { createTray } from './tray.ts';
@@ -28,6 +29,7 @@ async function start(): Promise<void> {
     defaultFolder: path.join(app.getPath('home'), 'COS Sync'),
     secrets: await createDesktopSecretStore({ safeStorage, store, fileStore: createFileSecretStore(app.getPath('userData')), platform: process.platform }),
     settings: { read: () => store.store, write: (value) => store.set(value as unknown as Record<string, unknown>), problems: () => (settingsProblem ? [settingsProblem] : []) },
+    ...(caFileArgument(process.argv) ? { caFile: caFileArgument(process.argv)! } : {}),
   });
   const running = service;
   registerIpc(ipcMain, running, {

@@ -28,13 +28,15 @@ export function createSettingsView(api: Pick<CosSyncApi, 'updateSettings' | 'tes
   const region = h('input', { id: 'profile-region', list: 'region-list', autocomplete: 'off', 'data-testid': 'profile-region' });
   const bucket = h('input', { id: 'profile-bucket', required: true, autocomplete: 'off', placeholder: 'name-1250000000', 'data-testid': 'profile-bucket' });
   const endpoint = h('input', { id: 'profile-endpoint', type: 'url', autocomplete: 'off', placeholder: 'default: https://<bucket>.cos.<region>.myqcloud.com' });
+  const caFile = h('input', { id: 'profile-ca-file', autocomplete: 'off', spellcheck: 'false', placeholder: 'default: the system certificates', 'data-testid': 'profile-ca-file' });
   const makeDefault = h('input', { id: 'profile-default', type: 'checkbox' });
   const result = h('div', { class: 'test-result', 'aria-live': 'polite', 'data-testid': 'profile-test-result' });
   const cosFields = h('div', { class: 'form-grid' },
     ...field('profile-secret-id', 'SecretId', secretId),
     ...field('profile-secret-key', 'SecretKey', secretKey, 'Write-only: it is never shown again. Where it is kept is named below.'),
     ...field('profile-region', 'Region', region),
-    ...field('profile-endpoint', 'Endpoint', endpoint, 'Optional: a custom or accelerated domain.'));
+    ...field('profile-endpoint', 'Endpoint', endpoint, 'Optional: a custom or accelerated domain.'),
+    ...field('profile-ca-file', 'CA certificate', caFile, 'Optional: path of a PEM file trusted for this endpoint instead of the system certificates (e.g. an engine\'s tls/cert.pem).'));
   const engineNote = h('p', { class: 'muted' });
   const secretStorage = h('p', { class: 'secret-storage', 'data-testid': 'secret-storage' });
   const testButton = h('button', { type: 'button', class: 'button', 'data-testid': 'profile-test' }, 'Test connection');
@@ -75,6 +77,7 @@ export function createSettingsView(api: Pick<CosSyncApi, 'updateSettings' | 'tes
     secretId.value = profile?.kind === 'cos' ? profile.secretId : '';
     region.value = profile?.kind === 'cos' ? profile.region : 'ap-guangzhou';
     endpoint.value = profile?.kind === 'cos' ? (profile.endpoint ?? '') : '';
+    caFile.value = profile?.kind === 'cos' ? (profile.caFile ?? '') : '';
     secretKey.value = '';
     secretKey.placeholder = profile?.kind === 'cos' && profile.hasSecretKey ? 'Stored — leave empty to keep it' : 'Required';
     makeDefault.checked = profile !== undefined && settings?.defaultProfileId === profile.id;
@@ -86,7 +89,7 @@ export function createSettingsView(api: Pick<CosSyncApi, 'updateSettings' | 'tes
     if (kindEngine.checked) return { kind: 'engine', ...(id ? { id } : {}), name: name.value.trim(), bucket: bucket.value.trim() };
     return {
       kind: 'cos', ...(id ? { id } : {}), name: name.value.trim(), secretId: secretId.value.trim(), region: region.value.trim(), bucket: bucket.value.trim(),
-      ...(secretKey.value ? { secretKey: secretKey.value } : {}), endpoint: endpoint.value.trim() || null,
+      ...(secretKey.value ? { secretKey: secretKey.value } : {}), endpoint: endpoint.value.trim() || null, caFile: caFile.value.trim() || null,
     };
   };
   const say = (tone: 'ok' | 'error' | 'busy', text: string, hint?: string): void => {

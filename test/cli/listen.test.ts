@@ -1,12 +1,14 @@
 /** `engine` and `serve` on --port 0 (two of each at once), --host, the plain-HTTP refusal beyond loopback, and usage errors that exit 2 at once. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCli, spawnEngine, type EngineChild } from '../engine-peers/spawnEngine.ts';
-import { startServe, type ServeProcess } from '../e2e/realServe.ts';
+import { startCli, startServe, type ServeProcess } from '../e2e/realServe.ts';
 
 /** GET `url` and resolve with the status and body. */
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
@@ -51,6 +53,27 @@ describe('listening commands', () => {
       }
     } finally {
       await Promise.all(serves.map((serve) => serve.close()));
+    }
+  });
+
+  test('serve --tls serves the UI over HTTPS with a self-signed certificate and prints its fingerprint', async () => {
+    const dataDir = path.join(root, 'serve-tls');
+    mkdirSync(path.join(root, 'serve-tls-home'), { recursive: true });
+    const { child, match } = await startCli(['serve', '--data', dataDir, '--no-default-folder', '--port', '0', '--tls'], {
+      ready: /COS Sync UI at (https:\/\/127\.0\.0\.1:(\d+))\/\?token=/, env: { HOME: path.join(root, 'serve-tls-home') }, timeoutMs: 90_000, label: 'serve --tls',
+    });
+    try {
+      const ca = readFileSync(path.join(dataDir, 'tls', 'cert.pem'), 'utf8');
+      assert.match(child.output(), new RegExp(`SHA-256 fingerprint ${new X509Certificate(ca).fingerprint256}`));
+      const status = await new Promise<number>((resolve, reject) => {
+        httpsRequest(`${match[1]}/api/events`, { ca, headers: { authorization: 'Bearer wrong' } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        }).on('error', reject).end();
+      });
+      assert.equal(status, 401, 'the UI answers over verified TLS');
+    } finally {
+      await child.stop();
     }
   });
 

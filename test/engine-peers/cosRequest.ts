@@ -1,5 +1,6 @@
 /** Our own q-sign signed HTTP request to a COS-compatible endpoint, with a body that may arrive cut short. */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { signCos } from '../../core/protocol/cosSignature.ts';
 import { encodeKeyPath, cosUrlEncode } from '../../core/protocol/cosUrlEncode.ts';
 
@@ -10,6 +11,8 @@ export interface CosTarget {
   region: string;
   secretId: string;
   secretKey: string;
+  /** Speak HTTPS and trust these PEM certificates (a TLS engine's cert.pem). */
+  ca?: string;
 }
 
 /** One request: `key` is the object key as written (no leading `/`); `undefined` for bucket calls. */
@@ -64,7 +67,8 @@ export function cosRequest(target: CosTarget, init: CosRequestInit, timeoutMs = 
       settled = true;
       resolve(result);
     };
-    const req = httpRequest({ host: '127.0.0.1', port: target.port, method: init.method, path, headers, agent: false, timeout: timeoutMs }, (res) => {
+    const send = target.ca === undefined ? httpRequest : httpsRequest;
+    const req = send({ host: '127.0.0.1', port: target.port, method: init.method, path, headers, agent: false, timeout: timeoutMs, ...(target.ca ? { ca: target.ca } : {}) }, (res) => {
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
         const received = Buffer.concat(chunks);

@@ -23,7 +23,7 @@ export interface EngineChild {
   stop(graceMs?: number): Promise<void>;
 }
 
-const LISTENING = /^COS engine listening on http:\/\/([^\s:]+):(\d+)\s*$/;
+const LISTENING = /^COS engine listening on https?:\/\/([^\s:]+):(\d+)\s*$/;
 
 /** Starts `cos-sync engine --data DIR --port 0 --bucket test-1250000000 --secret-id … --secret-key … [extra]` and waits for its listening line. */
 export async function spawnEngine(dataDir: string, timeoutMs = 30_000, extra: string[] = []): Promise<EngineChild> {

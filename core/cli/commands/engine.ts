@@ -3,24 +3,30 @@ import { createLogger } from '../../common/logger.ts';
 import { describeError } from '../../common/errors.ts';
 import { startEngine } from '../../engine/startEngine.ts';
 import { bindSecurityOption, hostOption, integerOption, parseCommandLine, portOption, UsageError } from '../arguments.ts';
+import { parseServeTls, serveTlsOptionHelp, serveTlsOptionSpec } from '../tlsOptions.ts';
 
 const usage = `Usage: cos-sync engine --data DIR [--host 127.0.0.1] [--port 9000] [--region ap-guangzhou]
                        [--secret-id ID --secret-key KEY] [--bucket NAME]... [--insecure-http]
                        [--rotate-every DAYS] [--max-connections 1024] [--idle-timeout 60]
+                       [--tls | --tls-cert FILE --tls-key FILE]
 
 Runs the local COS-compatible server with SSE-COS at rest. Without --secret-id/--secret-key a key pair is
 generated on first start and kept in DIR/credentials.json. Bucket names: NAME-APPID or any S3 name. --port 0 picks a free port. A --host other than
 loopback (127.0.0.1, ::1, localhost) needs TLS; --insecure-http serves plain HTTP there anyway, with a warning.
 --rotate-every DAYS rotates the SSE-COS master key once the active version is that old (default 90; fractions
 allowed) and re-seals older data keys in the background. \`cos-sync keys … --data DIR\` works while it runs.
+With TLS, clients verify the engine: give them the certificate as their CA (cos-sync --ca-file DIR/tls/cert.pem,
+rclone --ca-cert, aws --ca-bundle, Node's NODE_EXTRA_CA_CERTS for the COS SDK).
 When ready it prints one line to stdout (the real port when --port 0):
-  COS engine listening on http://HOST:PORT`;
+  COS engine listening on http://HOST:PORT   (https:// with TLS)
+
+${serveTlsOptionHelp(18, 'DIR')}`;
 
 /** Runs the command; resolves with the exit code after a signal closed the engine. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, {
     data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' }, 'insecure-http': { type: 'boolean' }, 'rotate-every': { type: 'string' },
-    'max-connections': { type: 'string' }, 'idle-timeout': { type: 'string' },
+    'max-connections': { type: 'string' }, 'idle-timeout': { type: 'string' }, ...serveTlsOptionSpec,
     'secret-id': { type: 'string' }, 'secret-key': { type: 'string' }, bucket: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -36,7 +42,8 @@ export async function run(argv: string[]): Promise<number> {
   const insecureHttp = values['insecure-http'] === true;
   const rotateEvery = values['rotate-every'] === undefined ? undefined : Number(values['rotate-every']);
   if (rotateEvery !== undefined && !(rotateEvery > 0 && rotateEvery <= 36_500)) throw new UsageError(`--rotate-every must be a number of days above 0 (got '${String(values['rotate-every'])}').`);
-  const warning = bindSecurityOption({ host, tls: false, insecureHttp });
+  const tls = parseServeTls(values);
+  const warning = bindSecurityOption({ host, tls: tls !== undefined, insecureHttp });
   if (warning) console.error(warning);
   const limits = {
     ...(values['max-connections'] === undefined ? {} : { maxConnections: integerOption(values['max-connections'], 'max-connections', 1024) }),
@@ -46,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   let engine;
   try {
     engine = await startEngine({
-      dataDir: values.data, host, port, insecureHttp, limits, region: values.region as string | undefined,
+      dataDir: values.data, host, port, insecureHttp, limits, ...(tls ? { tls } : {}), region: values.region as string | undefined,
       ...(rotateEvery === undefined ? {} : { masterKeyMaxAgeMs: Math.round(rotateEvery * 24 * 60 * 60 * 1000) }),
       credentials: secretId !== undefined && secretKey !== undefined ? { secretId, secretKey } : undefined,
       buckets: (values.bucket as string[] | undefined) ?? [], logger,
@@ -57,6 +64,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (engine.credentialsFile) {
     console.error(`${engine.credentialsCreated ? 'Generated credentials' : 'Credentials'} stored in ${engine.credentialsFile} (SecretId ${engine.credentials.secretId}).`);
+  }
+  if (engine.tls) {
+    const source = engine.tls.certFile ? `${engine.tls.certFile} (self-signed, ${engine.tls.created ? 'generated now' : 'kept from an earlier start'}; clients: --ca-file ${engine.tls.certFile})` : 'from --tls-cert';
+    console.error(`TLS certificate ${source}\nSHA-256 fingerprint ${engine.tls.fingerprint}`);
   }
   process.stdout.write(`COS engine listening on ${engine.endpoint}\n`);
   const handle = engine;

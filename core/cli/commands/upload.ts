@@ -65,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('Name at least one FILE or DIR to upload.');
-  const { bucket, region, endpoint, pathStyle, prefix, sse, credentials } = parseConnection(values);
+  const { bucket, region, endpoint, ca, pathStyle, prefix, sse, credentials } = parseConnection(values);
   const partSize = values['part-size'] === undefined ? undefined : integerOption(values['part-size'], 'part-size', 0);
   if (partSize !== undefined && partSize < 1024 * 1024) throw new UsageError('--part-size must be at least 1M (COS parts are at least 1 MB).');
   const concurrency = integerOption(values.concurrency, 'concurrency', 4);
@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
   const files = await collect(positionals, prefix);
   const total = files.reduce((sum, entry) => sum + entry.size, 0);
   const bar = progressBar(total, process.stderr, { format: formatBytes });
-  const client = new CosClient({ credentials, region, endpoint, pathStyle, concurrency, maxConnections: Math.max(8, concurrency * 2) });
+  const client = new CosClient({ credentials, region, endpoint, ...(ca ? { ca } : {}), pathStyle, concurrency, maxConnections: Math.max(8, concurrency * 2) });
   let failed = 0;
   let finished = 0;
   let stopReason: string | undefined;

@@ -1,6 +1,6 @@
 /** Command-line TLS options: serving (`--tls`, `--tls-cert`/`--tls-key`) and trusting (`--ca-file`). */
 import { readFileSync } from 'node:fs';
-import { readTrustedCertificates } from '../crypto/index.ts';
+import { checkTlsPair, readTrustedCertificates } from '../crypto/index.ts';
 import { UsageError } from './arguments.ts';
 
 /** parseArgs specs of the serving options. */
@@ -29,7 +29,7 @@ function readText(file: string, option: string): string {
   }
 }
 
-/** The TLS choice of `--tls` / `--tls-cert` + `--tls-key` (files read now), or undefined for plain HTTP. */
+/** The TLS choice of `--tls` / `--tls-cert` + `--tls-key` (files read and checked to belong together now), or undefined for plain HTTP. */
 export function parseServeTls(values: Record<string, unknown>): 'self-signed' | { cert: string; key: string } | undefined {
   const certFile = values['tls-cert'] as string | undefined;
   const keyFile = values['tls-key'] as string | undefined;
@@ -37,7 +37,13 @@ export function parseServeTls(values: Record<string, unknown>): 'self-signed' | 
   if (values.tls && certFile !== undefined) throw new UsageError('Use either --tls (self-signed) or --tls-cert/--tls-key, not both.');
   if (values.tls) return 'self-signed';
   if (certFile === undefined || keyFile === undefined) return undefined;
-  return { cert: readText(certFile, 'tls-cert'), key: readText(keyFile, 'tls-key') };
+  const pair = { cert: readText(certFile, 'tls-cert'), key: readText(keyFile, 'tls-key') };
+  try {
+    checkTlsPair(pair.cert, pair.key);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (--tls-cert ${certFile}, --tls-key ${keyFile})`);
+  }
+  return pair;
 }
 
 /** Reads `--ca-file`: PEM certificates to trust instead of the system's (a UsageError when unreadable or not PEM). */

@@ -107,6 +107,9 @@ describe('listening commands', () => {
       [['engine', '--data', path.join(root, 'usage'), '--host', 'a b'], /--host must be a host name/],
       [['engine', '--data', path.join(root, 'usage'), '--rotate-every', '0'], /--rotate-every must be a number of days/],
       [['keys', 'rewrap', '--data', path.join(root, 'usage'), '--batch-size', 'x'], /--batch-size must be/],
+      [['engine', '--data', path.join(root, 'usage'), '--tls-cert', path.join(root, 'missing.pem'), '--tls-key', path.join(root, 'missing.pem')], /--tls-cert .*cannot be read/],
+      [['engine', '--data', path.join(root, 'usage'), '--tls', '--tls-cert', 'a', '--tls-key', 'b'], /either --tls/],
+      [['upload', 'x', '--bucket', 'b-1250000000', '--region', 'ap-guangzhou', '--secret-id', 'a', '--secret-key', 'b', '--ca-file', path.join(root, 'missing.pem')], /--ca-file: The CA file/],
     ];
     for (const [args, message] of cases) {
       // The bound only catches a hang; on a loaded machine a Node start alone can take seconds.

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { signCos } from '../../core/protocol/cosSignature.ts';
 import { send, TestEngine } from './engineClient.ts';
 
 function rawExchange(port: number, text: string): Promise<string> {
@@ -48,6 +49,49 @@ describe('engine bad input', () => {
       assert.match(blank.text, /InvalidArgument/);
     }
     assert.equal((await t.request({ key: 'blank-sse' })).status, 404);
+  });
+
+  it('an error answered before the body was read reaches the client, and the drained connection serves the next request', async () => {
+    const init = await t.request({ method: 'POST', key: 'linger', query: [['uploads', '']] });
+    const uploadId = /<UploadId>([^<]+)</.exec(init.text)![1]!;
+    const host = `${t.bucket}.cos.ap-guangzhou.myqcloud.com`;
+    const authorization = signCos({ method: 'POST', pathname: '/linger', query: [['uploadId', uploadId]], headers: { host } }, t.engine.credentials, { startSeconds: Math.floor(Date.now() / 1000) - 1 });
+    const body = Buffer.alloc(3.5 * 1024 * 1024, 0x3c);
+    const answers = await Promise.all(Array.from({ length: 24 }, () => new Promise<string>((resolve) => {
+      const socket = connect(t.engine.port, '127.0.0.1', () => {
+        socket.write(`POST /linger?uploadId=${uploadId} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${authorization}\r\nContent-Length: ${body.length}\r\n\r\n`);
+        socket.write(body);
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        if (text.includes('</Error>')) socket.destroy();
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(text));
+    })));
+    for (const answer of answers) assert.match(answer, /^HTTP\/1\.1 400 [^]*<Code>XMLSizeLimit<\/Code>/);
+    // The drained connection is not reset: a second request on it is answered (RFC 9112 §9.6, staged close).
+    const getAuthorization = signCos({ method: 'GET', pathname: '/missing-after-linger', query: [], headers: { host } }, t.engine.credentials, { startSeconds: Math.floor(Date.now() / 1000) - 1 });
+    const both = await new Promise<string>((resolve) => {
+      const socket = connect(t.engine.port, '127.0.0.1', () => {
+        socket.write(`POST /linger?uploadId=${uploadId} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${authorization}\r\nContent-Length: ${body.length}\r\n\r\n`);
+        socket.write(body);
+      });
+      let text = '';
+      let second = false;
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        if (!second && text.includes('</Error>')) {
+          second = true;
+          socket.write(`GET /missing-after-linger HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${getAuthorization}\r\n\r\n`);
+        }
+        if ((text.match(/<\/Error>/g) ?? []).length === 2) socket.destroy();
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(text));
+    });
+    assert.match(both, /<Code>XMLSizeLimit<\/Code>[^]*HTTP\/1\.1 404 [^]*<Code>NoSuchKey<\/Code>/);
   });
 
   it('rejects bad keys: too long, NUL, dot segments, bad percent-encoding', async () => {

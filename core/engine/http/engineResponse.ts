@@ -50,6 +50,35 @@ export function errorParts(error: unknown): { code: string; status: number; mess
   return { code: 'InternalError', status: 500, message: undefined, internal: true };
 }
 
+/** How much of an unread request body is read and dropped after an early error, and for how long, before the connection is closed. */
+const LINGER_BYTES = 4 * 1024 * 1024;
+const LINGER_MS = 3000;
+
+/**
+ * After an error answered before the request body was read: reads and drops what the client is still sending (up to
+ * {@link LINGER_BYTES} for {@link LINGER_MS}) before closing, because closing a socket with unread data makes the
+ * kernel send a reset, and the reset can discard the error answer before the client reads it. A body that ends in
+ * time leaves the connection usable for the next request.
+ */
+function lingerThenClose(r: EngineRequest): void {
+  const { req } = r;
+  if (req.destroyed) return;
+  let drained = 0;
+  const close = (): void => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > LINGER_BYTES) close();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('error', close);
+  req.resume();
+}
+
 /** Sends a COS error document (headers only for HEAD) with `x-cos-trace-id`; destroys the socket when headers already went out. */
 export function sendError(r: EngineRequest, error: unknown): { code: string; status: number; internal: boolean } {
   const parts = errorParts(error);
@@ -59,8 +88,7 @@ export function sendError(r: EngineRequest, error: unknown): { code: string; sta
   }
   const traceId = randomBytes(24).toString('base64');
   const headers: OutgoingHttpHeaders = { 'x-cos-trace-id': traceId };
-  // A body we did not read would be parsed as the next request; close instead.
-  if (!r.req.complete) headers.Connection = 'close';
+  if (!r.req.complete) lingerThenClose(r);
   const resource = r.bucket ? `${r.bucket}.cos.${r.region}.myqcloud.com/${r.key}` : r.rawPath;
   const xml = buildErrorXml({ code: parts.code, message: parts.message, resource, requestId: r.id, traceId });
   for (const name of r.res.getHeaderNames()) {

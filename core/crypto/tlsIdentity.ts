@@ -53,7 +53,9 @@ export function checkTlsPair(cert: string, key: string): string {
 export function readTrustedCertificates(file: string): string {
   try {
     const text = readFileSync(file, 'utf8');
-    return new X509Certificate(text).raw.length > 0 ? text : '';
+    // Parsing is the check: it throws unless the file starts with a PEM certificate.
+    const certificate = new X509Certificate(text);
+    return certificate.raw.length > 0 ? text : '';
   } catch (error) {
     throw new CosSyncError('CaFileUnreadable', `The CA file ${file} cannot be read or holds no PEM certificate.`, {
       retry: 'auth', cause: error, hint: 'Fix the CA certificate file (the account settings or --ca-file), or clear it to use the system certificates.',

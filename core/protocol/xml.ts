@@ -9,6 +9,9 @@ export * from './xmlBodies/multipartListings.ts';
 export * from './xmlBodies/copyResults.ts';
 export * from './xmlBodies/deleteObjects.ts';
 export * from './xmlBodies/encryptionConfiguration.ts';
+export * from './xmlBodies/versioningConfiguration.ts';
+export * from './xmlBodies/listVersions.ts';
+export * from './xmlBodies/objectTagging.ts';
 export { decodeListingValue, encodeListingValue } from './xmlBodies/urlEncoding.ts';
 
 /**

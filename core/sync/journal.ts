@@ -1,10 +1,10 @@
 /** The sync journal: node:sqlite (WAL) holding per-file state, upload sessions, errors with backoff and activity. */
 import { makePrivateDatabase } from '../common/privateFiles.ts';
+import { migrate as migrateSchema } from '../common/schemaMigrations.ts';
 import { inTransaction, statementCache } from '../common/statementCache.ts';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Clock } from '../common/clock.ts';
 import { systemClock } from '../common/clock.ts';
-import { migrate as migrateSchema } from '../common/schemaMigrations.ts';
 import { journalMigrations } from './journalMigrations.ts';
 import type { ConfirmedEncryption } from './remoteStore.ts';
 import type { FileState } from './syncStatus.ts';

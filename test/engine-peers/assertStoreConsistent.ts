@@ -1,4 +1,4 @@
-/** Checks an engine data dir after a (re)start: no temp files, blob files and index rows match one to one, object sizes add up. */
+/** Checks an engine data dir after a (re)start: no temp files, blob files and index rows match one to one, version sizes add up, version chains are whole. */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +6,8 @@ import { listFiles, queryIndex } from './engineStorage.ts';
 
 /**
  * Asserts that DATA/tmp is empty, every blob file under DATA/blobs has a `segments` row and every row
- * its file, and every object's segment sizes sum to its size. Call it once the engine has started
+ * its file, every version's segment sizes sum to its size (markers have none), and every key has exactly one
+ * current version (its newest) and at most one null version. Call it once the engine has started
  * (the start-up sweep has run).
  */
 export function assertStoreConsistent(dataDir: string): void {
@@ -18,7 +19,15 @@ export function assertStoreConsistent(dataDir: string): void {
   assert.deepEqual([...rows].filter((id) => !files.has(id)), [], 'every indexed blob exists on disk');
   const mismatched = queryIndex(
     dataDir,
-    'SELECT o.key, o.size, COALESCE(SUM(s.size), -1) AS stored FROM objects o LEFT JOIN segments s ON s.object_id = o.object_id GROUP BY o.bucket, o.key HAVING o.size != COALESCE(SUM(s.size), -1)',
+    `SELECT o.key, o.version_id, o.size, COALESCE(SUM(s.size), -1) AS stored FROM objects o LEFT JOIN segments s ON s.object_id = o.object_id GROUP BY o.object_id
+     HAVING (o.delete_marker = 0 AND o.size != COALESCE(SUM(s.size), -1)) OR (o.delete_marker = 1 AND COUNT(s.blob_id) > 0)`,
   );
-  assert.deepEqual(mismatched, [], 'every object size equals the sum of its segments');
+  assert.deepEqual(mismatched, [], 'every version size equals the sum of its segments; delete markers have none');
+  const badKeys = queryIndex(
+    dataDir,
+    `SELECT bucket, key, SUM(noncurrent_since IS NULL) AS current, SUM(version_id = 'null') AS nulls, MAX(seq) AS newest,
+       MAX(CASE WHEN noncurrent_since IS NULL THEN seq END) AS current_seq FROM objects GROUP BY bucket, key
+     HAVING current != 1 OR nulls > 1 OR newest != current_seq`,
+  );
+  assert.deepEqual(badKeys, [], 'every key has exactly one current version, its newest, and at most one null version');
 }

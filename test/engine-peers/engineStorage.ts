@@ -41,11 +41,11 @@ export function blobPath(dataDir: string, blobId: string): string {
   return path.join(dataDir, 'blobs', blobId.slice(0, 2), blobId);
 }
 
-/** The blobs of a committed object, in order; throws when the object is not in the index. */
+/** The blobs of the current version of a committed object, in order; throws when the object is not in the index. */
 export function objectSegments(dataDir: string, bucket: string, key: string): StoredSegment[] {
   const rows = queryIndex(
     dataDir,
-    'SELECT s.blob_id, s.size, s.seal_version FROM objects o JOIN segments s ON s.object_id = o.object_id WHERE o.bucket = ? AND o.key = ? ORDER BY s.seq',
+    'SELECT s.blob_id, s.size, s.seal_version FROM objects o JOIN segments s ON s.object_id = o.object_id WHERE o.bucket = ? AND o.key = ? AND o.noncurrent_since IS NULL ORDER BY s.seq',
     bucket,
     key,
   );

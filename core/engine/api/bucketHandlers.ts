@@ -137,10 +137,3 @@ export function deleteBucketEncryption(ctx: EngineContext, r: EngineRequest): vo
   ctx.index.setBucketEncryption(r.bucket, null);
   sendEmpty(r, 204);
 }
-
-/** GET `?versioning`: versioning is never enabled on the local engine. */
-export function getVersioning(ctx: EngineContext, r: EngineRequest): void {
-  requireSigned(r);
-  requireBucket(ctx, r);
-  sendXml(r, 200, buildXml('VersioningConfiguration', {}));
-}

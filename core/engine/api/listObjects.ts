@@ -39,7 +39,7 @@ export function listPage(ctx: EngineContext, bucket: string, prefix: string, del
   const owner = ownerOf(bucket);
   let count = 0;
   for (;;) {
-    const rows = ctx.index.listObjects(bucket, lower, inclusive, upper, 1000);
+    const rows = ctx.index.versions.listCurrent(bucket, lower, inclusive, upper, 1000);
     if (rows.length === 0) return page;
     let skipped = false;
     for (const row of rows) {
@@ -80,7 +80,8 @@ export function listPage(ctx: EngineContext, bucket: string, prefix: string, del
   }
 }
 
-function listParameters(r: EngineRequest): { prefix: string; delimiter: string; maxKeys: number; encodingType: string | undefined } {
+/** The prefix, delimiter, max-keys (≤ 1000) and encoding-type of a listing request (empty values read as absent). */
+export function listParameters(r: EngineRequest): { prefix: string; delimiter: string; maxKeys: number; encodingType: string | undefined } {
   const prefix = r.params.get('prefix') ?? '';
   const delimiter = r.params.get('delimiter') ?? '';
   const maxText = r.params.get('max-keys');

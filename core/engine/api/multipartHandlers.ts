@@ -5,12 +5,15 @@ import { crc64Combine } from '../../protocol/crc64.ts';
 import { buildCompleteMultipartUploadResult, buildInitiateMultipartUploadResult, parseCompleteMultipartUpload } from '../../protocol/xml.ts';
 import { contentFromHeaders } from '../http/contentHeaders.ts';
 import type { EngineContext } from './engineContext.ts';
-import type { ObjectRow, SegmentRow, UploadRow } from '../storage/engineIndex.ts';
+import type { NewObject, SegmentRow, UploadRow } from '../storage/engineIndex.ts';
+import { newObjectId } from '../storage/objectVersions.ts';
+import { versionHeaders } from '../http/versionHeaders.ts';
+import { requestTags } from './objectVersions.ts';
 import type { EngineRequest } from '../http/engineRequest.ts';
 import { sendEmpty, sendXml } from '../http/engineResponse.ts';
 import { requireBucket, requireSigned } from './objectHandlers.ts';
 import { bodySource, checkDigests, contentMd5, declaredSize, readSmallBody, wantsSha256 } from '../http/requestBody.ts';
-import { MAX_OBJECT_SIZE, newObjectId, writeSegment } from '../content/segmentWriter.ts';
+import { MAX_OBJECT_SIZE, writeSegment, type CommittedObject } from '../content/segmentWriter.ts';
 import { bucketDefault, checkCustomerKey, firstHeader, parseWriteSse, readCustomerKey, resolveWriteSse, sseResponseHeaders } from '../http/sseRequest.ts';
 
 /** Smallest part other than the last: 1 MiB. */
@@ -24,10 +27,11 @@ export async function initiateUpload(ctx: EngineContext, r: EngineRequest): Prom
   const bucket = requireBucket(ctx, r);
   const content = contentFromHeaders(r.req.headers, r.key);
   const sse = resolveWriteSse(parseWriteSse(r.req.headers), bucketDefault(bucket.encryption));
+  const tags = requestTags(r);
   await readSmallBody(r);
   const upload: UploadRow = {
     uploadId: `${Math.floor(ctx.clock.now() / 1000)}${randomBytes(16).toString('hex')}`, bucket: r.bucket, key: r.key, initiated: ctx.clock.now(),
-    ...content, ...sse.record,
+    tags, ...content, ...sse.record,
   };
   ctx.index.insertUpload(upload);
   sendXml(r, 200, buildInitiateMultipartUploadResult({ bucket: r.bucket, key: r.key, uploadId: upload.uploadId }), sseResponseHeaders(upload, r.amz));
@@ -114,9 +118,10 @@ export async function completeUpload(ctx: EngineContext, r: EngineRequest): Prom
   if (parts.length > MAX_PART_NUMBER) throw cosError('MalformedXML', `At most ${MAX_PART_NUMBER} parts can be completed.`);
   let replaced: string[] = [];
   let leftover: string[] = [];
-  const object = await ctx.index.commit((): ObjectRow => {
+  const { object, versioning } = await ctx.index.commit((): CommittedObject => {
     const upload = requireUpload(ctx, r);
-    if (!ctx.index.getBucket(r.bucket)) throw cosError('NoSuchBucket');
+    const bucket = ctx.index.getBucket(r.bucket);
+    if (!bucket) throw cosError('NoSuchBucket');
     const pending = new Map(ctx.index.uploadParts(upload.uploadId).map((segment) => [segment.partNumber, segment]));
     const segments: SegmentRow[] = [];
     parts.forEach((part, index) => {
@@ -134,23 +139,23 @@ export async function completeUpload(ctx: EngineContext, r: EngineRequest): Prom
       md5.update(Buffer.from(segment.md5, 'hex'));
       crc = crc64Combine(crc, BigInt(segment.crc64), segment.size);
     }
-    const result: ObjectRow = {
+    const fresh: NewObject = {
       bucket: r.bucket, key: r.key, objectId: newObjectId(), size: segments.reduce((sum, segment) => sum + segment.size, 0),
       etag: `${md5.digest('hex')}-${segments.length}`, crc64: crc.toString(10), modified: ctx.clock.now(),
-      contentType: upload.contentType, headers: upload.headers, meta: upload.meta,
+      contentType: upload.contentType, headers: upload.headers, meta: upload.meta, tags: upload.tags,
       sse: upload.sse, kmsKeyId: upload.kmsKeyId, kmsContext: upload.kmsContext, customerMd5: upload.customerMd5,
       customerSalt: upload.customerSalt, customerFingerprint: upload.customerFingerprint,
     };
-    replaced = ctx.index.removeObject(r.bucket, r.key);
-    ctx.index.insertObject(result);
-    segments.forEach((segment, seq) => ctx.index.attachPart(segment.blobId, result.objectId, seq));
+    const put = ctx.index.versions.put(bucket.versioning, fresh);
+    replaced = put.removed;
+    segments.forEach((segment, seq) => ctx.index.attachPart(segment.blobId, fresh.objectId, seq));
     leftover = ctx.index.removeUpload(upload.uploadId);
-    return result;
+    return { object: put.object, versioning: bucket.versioning };
   });
   await ctx.blobs.remove([...replaced, ...leftover]);
   const location = `${r.bucket}.cos.${ctx.region}.myqcloud.com/${r.key}`;
   sendXml(r, 200, buildCompleteMultipartUploadResult({ location, bucket: r.bucket, key: r.key, etag: `"${object.etag}"` }), {
-    'x-cos-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object, r.amz),
+    'x-cos-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object, r.amz), ...versionHeaders(object, versioning, r.amz),
   });
 }
 

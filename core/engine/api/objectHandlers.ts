@@ -5,7 +5,9 @@ import { cosError } from '../../protocol/cosError.ts';
 import { evaluatePreconditions, parseRange } from '../http/conditionals.ts';
 import { contentFromHeaders } from '../http/contentHeaders.ts';
 import type { EngineContext } from './engineContext.ts';
-import type { BucketRow, ObjectRow, SegmentRow } from '../storage/engineIndex.ts';
+import type { BucketRow, ObjectRow, SegmentRow, VersioningState } from '../storage/engineIndex.ts';
+import { deleteHeaders, deleteVersion, readVersion, requestedVersionId, requestTags } from './objectVersions.ts';
+import { taggingCountHeader, versionHeaders } from '../http/versionHeaders.ts';
 import type { EngineRequest } from '../http/engineRequest.ts';
 import { objectHeaders, sendEmpty } from '../http/engineResponse.ts';
 import { responseOverrides } from '../http/responseOverrides.ts';
@@ -37,45 +39,48 @@ export async function putObject(ctx: EngineContext, r: EngineRequest): Promise<v
   if (declared !== undefined && declared > 5 * 1024 ** 3) throw cosError('EntityTooLarge', 'A single PUT may not exceed 5 GB; use multipart upload.');
   const content = contentFromHeaders(r.req.headers, r.key);
   const sse = resolveWriteSse(parseWriteSse(r.req.headers), bucketDefault(bucket.encryption));
+  const tags = requestTags(r);
   const expectedMd5 = contentMd5(r);
   const written = await writeSegment(ctx, {
     bucket: r.bucket, key: r.key, uploadId: null, partNumber: 0, record: sse.record, customerKey: sse.customerKey, source: bodySource(r),
     expectedSize: declared, sha256: wantsSha256(r), check: (result) => checkDigests(r, result.md5, result.sha256Hex, expectedMd5),
   });
   try {
-    const object = await commitObject(ctx, { bucket: r.bucket, key: r.key, record: sse.record, content, etag: written.segment.md5, crc64: written.segment.crc64 }, [written.segment]);
-    sendEmpty(r, 200, { ETag: `"${object.etag}"`, 'x-cos-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object, r.amz) });
+    const { object, versioning } = await commitObject(ctx, {
+      bucket: r.bucket, key: r.key, record: sse.record, content, etag: written.segment.md5, crc64: written.segment.crc64, tags,
+    }, [written.segment]);
+    sendEmpty(r, 200, { ETag: `"${object.etag}"`, 'x-cos-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object, r.amz), ...versionHeaders(object, versioning, r.amz) });
   } finally {
     written.release();
   }
 }
 
 /**
- * Looks up an object for GET/HEAD applying the anonymous rules (a public-read ACL or a bucket policy Allow, and
- * never an encrypted object: COS serves those to signed requests only) and the SSE-C key check.
+ * The version a GET/HEAD reads (`versionId`, else the current one) after the anonymous rules (a public-read ACL or a
+ * bucket policy Allow, and never an encrypted object: COS serves those to signed requests only) and the SSE-C key
+ * check, with the bucket's versioning state.
  */
-export function readableObject(ctx: EngineContext, r: EngineRequest): { object: ObjectRow; customerKey: Buffer | undefined } {
+export function readableObject(ctx: EngineContext, r: EngineRequest): { object: ObjectRow; customerKey: Buffer | undefined; versioning: VersioningState } {
+  const versionId = requestedVersionId(r);
   if (r.auth.kind === 'anonymous') {
     const bucket = ctx.index.getBucket(r.bucket);
     if (!bucket || (bucket.acl !== 'public-read' && bucket.acl !== 'public-read-write' && !r.grantedByPolicy)) throw cosError('AccessDenied', 'Anonymous access is not allowed.');
-    const object = ctx.index.getObject(r.bucket, r.key);
-    if (!object) throw cosError('NoSuchKey');
+    const object = readVersion(ctx, r, versionId, bucket.versioning);
     if (object.sse !== 'none') throw cosError('AccessDenied', 'Encrypted objects cannot be read anonymously.');
     if (readCustomerKey(r.req.headers) !== undefined) throw cosError('InvalidRequest', 'The object was not encrypted with a customer key.');
-    return { object, customerKey: undefined };
+    return { object, customerKey: undefined, versioning: bucket.versioning };
   }
-  requireBucket(ctx, r);
-  const object = ctx.index.getObject(r.bucket, r.key);
-  if (!object) throw cosError('NoSuchKey');
+  const bucket = requireBucket(ctx, r);
+  const object = readVersion(ctx, r, versionId, bucket.versioning);
   const customerKey = readCustomerKey(r.req.headers);
   checkCustomerKey(object, customerKey);
-  return { object, customerKey };
+  return { object, customerKey, versioning: bucket.versioning };
 }
 
 /** GET / HEAD Object: preconditions, one range, `response-*` overrides (only signed ones), streamed plaintext. */
 export async function getObject(ctx: EngineContext, r: EngineRequest): Promise<void> {
-  const { object, customerKey } = readableObject(ctx, r);
-  const headers: OutgoingHttpHeaders = objectHeaders(object, r.amz);
+  const { object, customerKey, versioning } = readableObject(ctx, r);
+  const headers: OutgoingHttpHeaders = { ...objectHeaders(object, r.amz), ...versionHeaders(object, versioning, r.amz), ...taggingCountHeader(object, r.amz) };
   // Before the preconditions: a 304 must not let an unsigned override pass unnoticed either.
   const overrides = responseOverrides(r);
   const precondition = evaluatePreconditions(r.req.headers, object.etag, object.modified);
@@ -113,11 +118,14 @@ function firstSegmentAt(segments: SegmentRow[], offset: number): SegmentRow | un
   return undefined;
 }
 
-/** DELETE Object: 204 whether or not the key existed. */
+/**
+ * DELETE Object: 204 whether or not the key or version existed. Without `versionId` the current version goes (a delete
+ * marker takes its place where versioning was configured); with it, that version goes for good, bytes included.
+ */
 export async function deleteObject(ctx: EngineContext, r: EngineRequest): Promise<void> {
   requireSigned(r);
   requireBucket(ctx, r);
-  const removed = await ctx.index.commit(() => ctx.index.removeObject(r.bucket, r.key));
-  await ctx.blobs.remove(removed);
-  sendEmpty(r, 204);
+  const versionId = requestedVersionId(r);
+  const outcome = await deleteVersion(ctx, r.bucket, r.key, versionId);
+  sendEmpty(r, 204, deleteHeaders(outcome, versionId, r.amz));
 }

@@ -3,7 +3,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { CosError, cosError } from '../../protocol/cosError.ts';
 import { verifyPostPolicy } from '../../protocol/cosSignature.ts';
 import { checkCosTimeWindow, parseCosTimeWindow } from '../../protocol/cosTimeWindow.ts';
+import { parseTagging } from '../../protocol/xml.ts';
 import { buildXml } from '../../protocol/xmlCodec.ts';
+import { versionHeaders } from '../http/versionHeaders.ts';
+import { checkedTags, requestTags } from './objectVersions.ts';
 import { contentFromHeaders } from '../http/contentHeaders.ts';
 import type { EngineContext } from './engineContext.ts';
 import { validateKey, type EngineRequest } from '../http/engineRequest.ts';
@@ -115,6 +118,8 @@ export async function postObject(ctx: EngineContext, r: EngineRequest): Promise<
   if (signer === undefined && !r.grantedByPolicy) throw cosError('AccessDenied', UNSIGNED_FORM);
   const content = contentFromHeaders(formHeaders, key);
   const sse = resolveWriteSse(parseWriteSse(formHeaders), bucketDefault(bucket.encryption));
+  const taggingXml = form.fields.get('tagging');
+  const tags = taggingXml === undefined ? requestTags(r, formHeaders) : checkedTags(r, parseTagging(taggingXml));
   const md5Field = form.fields.get('content-md5');
   const written = await writeSegment(ctx, {
     bucket: r.bucket, key, uploadId: null, partNumber: 0, record: sse.record, customerKey: sse.customerKey, source: form.file,
@@ -125,9 +130,13 @@ export async function postObject(ctx: EngineContext, r: EngineRequest): Promise<
   });
   try {
     await form.drain();
-    const object = await commitObject(ctx, { bucket: r.bucket, key, record: sse.record, content, etag: written.segment.md5, crc64: written.segment.crc64 }, [written.segment]);
+    const { object, versioning } = await commitObject(ctx, {
+      bucket: r.bucket, key, record: sse.record, content, etag: written.segment.md5, crc64: written.segment.crc64, tags,
+    }, [written.segment]);
     const location = `http://${r.host}/${r.style === 'path' ? `${r.bucket}/` : ''}${encodeURI(key)}`;
-    const headers = { ETag: `"${object.etag}"`, Location: location, 'x-cos-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object, r.amz) };
+    const headers = {
+      ETag: `"${object.etag}"`, Location: location, 'x-cos-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object, r.amz), ...versionHeaders(object, versioning, r.amz),
+    };
     const redirect = form.fields.get('success_action_redirect');
     if (redirect) {
       const target = new URL(redirect);

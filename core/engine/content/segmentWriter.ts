@@ -1,12 +1,12 @@
 /** Writes one blob segment (a whole object or a part) with its own sealed data key, and commits whole objects to the index. */
-import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { cosError } from '../../protocol/cosError.ts';
 import { writeBlob, type BlobWriteResult } from '../storage/blobWriter.ts';
 import { BlobStore } from '../storage/blobStore.ts';
 import { segmentContext } from '../keys/dataKeys.ts';
 import type { ContentStores } from './contentStores.ts';
-import type { ContentRecord, ObjectRow, SegmentRow, SseRecord } from '../storage/engineIndex.ts';
+import type { ContentRecord, NewObject, ObjectRow, ObjectTag, SegmentRow, SseRecord, VersioningState } from '../storage/engineIndex.ts';
+import { newObjectId } from '../storage/objectVersions.ts';
 
 /** Largest single PUT and largest part: 5 GiB. */
 export const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
@@ -59,43 +59,44 @@ export async function writeSegment(ctx: ContentStores, write: SegmentWrite): Pro
   }
 }
 
-/** A new random object id. */
-export function newObjectId(): string {
-  return randomBytes(16).toString('hex');
+/** A committed version and the bucket's versioning state it was written under (it decides the version headers). */
+export interface CommittedObject {
+  object: ObjectRow;
+  versioning: VersioningState;
 }
 
 /**
- * Makes `segments` the content of `bucket/key` in one index transaction (the commit point), replacing any
- * previous version; then deletes the replaced blobs. NoSuchBucket (and the new blobs removed) when the bucket
- * vanished meanwhile. `etag` defaults to the single segment's MD5.
+ * Makes `segments` the content of a new version of `bucket/key` in one index transaction (the commit point): a new
+ * version id when the bucket's versioning is Enabled, else the replacement of the key's `null` version; then deletes
+ * the replaced blobs. NoSuchBucket (and the new blobs removed) when the bucket vanished meanwhile.
  */
 export async function commitObject(
-  ctx: ContentStores, target: { bucket: string; key: string; record: SseRecord; content: ContentRecord; etag: string; crc64: string },
+  ctx: ContentStores,
+  target: { bucket: string; key: string; record: SseRecord; content: ContentRecord; etag: string; crc64: string; tags?: ObjectTag[] },
   segments: SegmentRow[], extra: () => void = () => {},
-): Promise<ObjectRow> {
-  const objectId = newObjectId();
-  const object: ObjectRow = {
-    bucket: target.bucket, key: target.key, objectId, size: segments.reduce((sum, segment) => sum + segment.size, 0), etag: target.etag,
-    crc64: target.crc64, modified: ctx.clock.now(), ...target.content, ...target.record,
+): Promise<CommittedObject> {
+  const fresh: NewObject = {
+    bucket: target.bucket, key: target.key, objectId: newObjectId(), size: segments.reduce((sum, segment) => sum + segment.size, 0), etag: target.etag,
+    crc64: target.crc64, modified: ctx.clock.now(), tags: target.tags ?? [], ...target.content, ...target.record,
   };
-  let replaced: string[];
+  let committed: { object: ObjectRow; removed: string[]; versioning: VersioningState };
   try {
-    replaced = await ctx.index.commit(() => {
-      if (!ctx.index.getBucket(target.bucket)) throw cosError('NoSuchBucket');
-      const old = ctx.index.removeObject(target.bucket, target.key);
-      ctx.index.insertObject(object);
+    committed = await ctx.index.commit(() => {
+      const bucket = ctx.index.getBucket(target.bucket);
+      if (!bucket) throw cosError('NoSuchBucket');
+      const put = ctx.index.versions.put(bucket.versioning, fresh);
       segments.forEach((segment, seq) => {
-        if (segment.uploadId !== null && segment.partNumber > 0 && ctx.index.hasBlob(segment.blobId)) ctx.index.attachPart(segment.blobId, objectId, seq);
-        else ctx.index.insertSegment({ ...segment, objectId, seq });
+        if (segment.uploadId !== null && segment.partNumber > 0 && ctx.index.hasBlob(segment.blobId)) ctx.index.attachPart(segment.blobId, fresh.objectId, seq);
+        else ctx.index.insertSegment({ ...segment, objectId: fresh.objectId, seq });
       });
       extra();
-      return old;
+      return { ...put, versioning: bucket.versioning };
     });
   } catch (error) {
-    const fresh = segments.filter((segment) => segment.uploadId === null).map((segment) => segment.blobId);
-    await ctx.blobs.remove(fresh);
+    const unattached = segments.filter((segment) => segment.uploadId === null).map((segment) => segment.blobId);
+    await ctx.blobs.remove(unattached);
     throw error;
   }
-  await ctx.blobs.remove(replaced);
-  return object;
+  await ctx.blobs.remove(committed.removed);
+  return { object: committed.object, versioning: committed.versioning };
 }

@@ -1,119 +1,15 @@
-/** The engine's metadata index: buckets, objects, multipart uploads and blob segments in one node:sqlite database (WAL). */
+/** The engine's metadata index: buckets, object versions, multipart uploads and blob segments in one node:sqlite database (WAL). */
 import { makePrivateDatabase } from '../../common/privateFiles.ts';
 import { inTransaction, statementCache } from '../../common/statementCache.ts';
 import { open, type FileHandle } from 'node:fs/promises';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { migrate } from '../../common/schemaMigrations.ts';
 import { indexMigrations } from './indexMigrations.ts';
+import { bucketOf, segmentOf, tagsColumn, uploadOf, type BucketRow, type Row, type SegmentRow, type UploadRow, type VersioningState } from './indexRows.ts';
+import { ObjectVersions } from './objectVersions.ts';
 
-/** How an object or upload is encrypted at rest. */
-export type SseMode = 'none' | 'AES256' | 'cos/kms' | 'SSE-C';
-
-/** Encryption settings of an object or upload (plain metadata; never the SSE-C key). */
-export interface SseRecord {
-  sse: SseMode;
-  kmsKeyId: string | null;
-  kmsContext: string | null;
-  customerMd5: string | null;
-  customerSalt: string | null;
-  customerFingerprint: string | null;
-}
-
-/** Content headers and user metadata stored with an object or upload. */
-export interface ContentRecord {
-  contentType: string;
-  /** Stored standard headers (cache-control, content-disposition, …), lowercase names. */
-  headers: Record<string, string>;
-  /** User metadata: lowercase `x-cos-meta-*` names. */
-  meta: Record<string, string>;
-}
-
-/** A bucket row. */
-export interface BucketRow {
-  name: string;
-  created: number;
-  acl: string;
-  /** JSON `{algorithm, kmsKeyId?}` of the default encryption, or null. */
-  encryption: string | null;
-}
-
-/** An object row. */
-export interface ObjectRow extends SseRecord, ContentRecord {
-  bucket: string;
-  key: string;
-  objectId: string;
-  size: number;
-  etag: string;
-  crc64: string;
-  modified: number;
-}
-
-/** A multipart upload row. */
-export interface UploadRow extends SseRecord, ContentRecord {
-  uploadId: string;
-  bucket: string;
-  key: string;
-  initiated: number;
-}
-
-/** One blob: a whole single-PUT object, or one multipart part (pending or completed). */
-export interface SegmentRow {
-  blobId: string;
-  objectId: string | null;
-  uploadId: string | null;
-  partNumber: number;
-  seq: number;
-  bucket: string;
-  key: string;
-  size: number;
-  md5: string;
-  crc64: string;
-  modified: number;
-  /** Sealed data key text (`v1.…` master/KMS, `c1.…` SSE-C), null for plain blobs. */
-  sealedKey: string | null;
-  sealKeyId: string | null;
-  sealVersion: number | null;
-}
-
-type Row = Record<string, unknown>;
-
-const json = (value: unknown): Record<string, string> => (typeof value === 'string' && value !== '' ? (JSON.parse(value) as Record<string, string>) : {});
-
-function sseOf(row: Row): SseRecord {
-  return {
-    sse: row.sse as SseMode,
-    kmsKeyId: (row.kms_key_id as string | null) ?? null,
-    kmsContext: (row.kms_context as string | null) ?? null,
-    customerMd5: (row.customer_md5 as string | null) ?? null,
-    customerSalt: (row.customer_salt as string | null) ?? null,
-    customerFingerprint: (row.customer_fingerprint as string | null) ?? null,
-  };
-}
-
-function objectOf(row: Row): ObjectRow {
-  return {
-    bucket: row.bucket as string, key: row.key as string, objectId: row.object_id as string, size: Number(row.size), etag: row.etag as string,
-    crc64: row.crc64 as string, modified: Number(row.modified), contentType: row.content_type as string, headers: json(row.headers), meta: json(row.meta),
-    ...sseOf(row),
-  };
-}
-
-function uploadOf(row: Row): UploadRow {
-  return {
-    uploadId: row.upload_id as string, bucket: row.bucket as string, key: row.key as string, initiated: Number(row.initiated),
-    contentType: row.content_type as string, headers: json(row.headers), meta: json(row.meta), ...sseOf(row),
-  };
-}
-
-/** Converts a segment row from SQL. */
-export function segmentOf(row: Row): SegmentRow {
-  return {
-    blobId: row.blob_id as string, objectId: (row.object_id as string | null) ?? null, uploadId: (row.upload_id as string | null) ?? null,
-    partNumber: Number(row.part_number), seq: Number(row.seq), bucket: row.bucket as string, key: row.key as string, size: Number(row.size),
-    md5: row.md5 as string, crc64: row.crc64 as string, modified: Number(row.modified), sealedKey: (row.sealed_key as string | null) ?? null,
-    sealKeyId: (row.seal_key_id as string | null) ?? null, sealVersion: row.seal_version === null || row.seal_version === undefined ? null : Number(row.seal_version),
-  };
-}
+export type { BucketRow, ContentRecord, NewObject, ObjectRow, ObjectTag, SegmentRow, SseMode, SseRecord, UploadRow, VersioningState } from './indexRows.ts';
+export { segmentOf } from './indexRows.ts';
 
 /**
  * The index. Every method is synchronous and short; a method that changes several rows runs in one
@@ -123,10 +19,13 @@ export class EngineIndex {
   readonly db: DatabaseSync;
   readonly #prepare: (sql: string) => StatementSync;
   readonly #file: string;
+  /** The versions of every object key (writes, deletes, listings). */
+  readonly versions: ObjectVersions;
 
   /**
-   * Opens (creating, and migrating to the current schema) the database at `file` in WAL mode with synchronous=FULL;
-   * `readOnly` for status readers. Throws `SchemaTooNew` for an index written by a newer engine.
+   * Opens (creating) the database at `file` in WAL mode with synchronous=FULL and applies the missing schema
+   * migrations (an index of an older release is upgraded in place); `readOnly` for status readers. Throws
+   * `SchemaTooNew` for an index written by a newer engine.
    */
   constructor(file: string, options: { readOnly?: boolean } = {}) {
     if (!options.readOnly) makePrivateDatabase(file);
@@ -137,6 +36,7 @@ export class EngineIndex {
       this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;');
       migrate(this.db, indexMigrations, 'engine index');
     }
+    this.versions = new ObjectVersions(this.#prepare);
   }
 
   /** A cached prepared statement. */
@@ -219,23 +119,23 @@ export class EngineIndex {
 
   // Buckets.
 
-  /** Stored objects and their plaintext bytes, over every bucket. */
-  stats(): { objects: number; bytes: number } {
-    const row = this.statement('SELECT count(*) AS objects, coalesce(sum(size), 0) AS bytes FROM objects').get() as { objects: number; bytes: number };
-    return { objects: Number(row.objects), bytes: Number(row.bytes) };
+  /** Current objects and their plaintext bytes, and noncurrent data versions and theirs, over every bucket. */
+  stats(): { objects: number; bytes: number; noncurrentVersions: number; noncurrentBytes: number } {
+    const row = this.statement(`SELECT coalesce(sum(noncurrent_since IS NULL), 0) AS objects, coalesce(sum(CASE WHEN noncurrent_since IS NULL THEN size END), 0) AS bytes,
+      coalesce(sum(noncurrent_since IS NOT NULL), 0) AS versions, coalesce(sum(CASE WHEN noncurrent_since IS NOT NULL THEN size END), 0) AS version_bytes
+      FROM objects WHERE delete_marker = 0`).get() as Row;
+    return { objects: Number(row.objects), bytes: Number(row.bytes), noncurrentVersions: Number(row.versions), noncurrentBytes: Number(row.version_bytes) };
   }
 
   /** The bucket row, or undefined. */
   getBucket(name: string): BucketRow | undefined {
-    const row = this.statement('SELECT name, created, acl, encryption FROM buckets WHERE name = ?').get(name) as Row | undefined;
-    return row && { name: row.name as string, created: Number(row.created), acl: row.acl as string, encryption: (row.encryption as string | null) ?? null };
+    const row = this.statement('SELECT * FROM buckets WHERE name = ?').get(name) as Row | undefined;
+    return row && bucketOf(row);
   }
 
   /** Every bucket, by name. */
   listBuckets(): BucketRow[] {
-    return (this.statement('SELECT name, created, acl, encryption FROM buckets ORDER BY name').all() as Row[]).map((row) => ({
-      name: row.name as string, created: Number(row.created), acl: row.acl as string, encryption: (row.encryption as string | null) ?? null,
-    }));
+    return (this.statement('SELECT * FROM buckets ORDER BY name').all() as Row[]).map(bucketOf);
   }
 
   /** Creates a bucket; returns false when it already exists. */
@@ -253,7 +153,17 @@ export class EngineIndex {
     this.statement('UPDATE buckets SET encryption = ? WHERE name = ?').run(encryption, name);
   }
 
-  /** True when the bucket holds any object or unfinished upload. */
+  /** Sets the versioning state (`Enabled` or `Suspended`; a bucket never returns to unversioned). */
+  setBucketVersioning(name: string, state: Exclude<VersioningState, null>): void {
+    this.statement('UPDATE buckets SET versioning = ? WHERE name = ?').run(state, name);
+  }
+
+  /** Sets (JSON of the parsed rules) or clears (null) the bucket lifecycle configuration. */
+  setBucketLifecycle(name: string, lifecycle: string | null): void {
+    this.statement('UPDATE buckets SET lifecycle = ? WHERE name = ?').run(lifecycle, name);
+  }
+
+  /** True when the bucket holds any object version, delete marker or unfinished upload. */
   bucketInUse(name: string): boolean {
     return this.statement('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name) !== undefined
       || this.statement('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name) !== undefined;
@@ -277,51 +187,11 @@ export class EngineIndex {
     else this.statement('INSERT INTO bucket_policies (bucket, document, updated) VALUES (?, ?, ?) ON CONFLICT(bucket) DO UPDATE SET document = excluded.document, updated = excluded.updated').run(bucket, document, updated);
   }
 
-  // Objects.
+  // Segments.
 
-  /** The object row of `bucket/key`, or undefined. */
-  getObject(bucket: string, key: string): ObjectRow | undefined {
-    const row = this.statement('SELECT * FROM objects WHERE bucket = ? AND key = ?').get(bucket, key) as Row | undefined;
-    return row && objectOf(row);
-  }
-
-  /** Segments of an object in read order. */
+  /** Segments of an object version in read order. */
   objectSegments(objectId: string): SegmentRow[] {
     return (this.statement('SELECT * FROM segments WHERE object_id = ? ORDER BY seq').all(objectId) as Row[]).map(segmentOf);
-  }
-
-  /**
-   * Objects of `bucket` with keys after `after` (exclusive, or inclusive when `inclusive`) and below `before`
-   * (exclusive, when given), in UTF-8 byte order (SQLite BINARY collation on UTF-8 text), at most `limit`.
-   */
-  listObjects(bucket: string, after: string, inclusive: boolean, before: string | undefined, limit: number): ObjectRow[] {
-    const lower = inclusive ? 'key >= ?' : 'key > ?';
-    const sql = before === undefined
-      ? `SELECT * FROM objects WHERE bucket = ? AND ${lower} ORDER BY key LIMIT ?`
-      : `SELECT * FROM objects WHERE bucket = ? AND ${lower} AND key < ? ORDER BY key LIMIT ?`;
-    const rows = (before === undefined ? this.statement(sql).all(bucket, after, limit) : this.statement(sql).all(bucket, after, before, limit)) as Row[];
-    return rows.map(objectOf);
-  }
-
-  /** Removes an object row and its segment rows; returns the blob ids to delete after commit. Call inside a transaction. */
-  removeObject(bucket: string, key: string): string[] {
-    const existing = this.statement('SELECT object_id FROM objects WHERE bucket = ? AND key = ?').get(bucket, key) as Row | undefined;
-    if (!existing) return [];
-    const objectId = existing.object_id as string;
-    const blobs = (this.statement('SELECT blob_id FROM segments WHERE object_id = ?').all(objectId) as Row[]).map((row) => row.blob_id as string);
-    this.statement('DELETE FROM segments WHERE object_id = ?').run(objectId);
-    this.statement('DELETE FROM objects WHERE object_id = ?').run(objectId);
-    return blobs;
-  }
-
-  /** Inserts an object row. Call inside a transaction after {@link removeObject}. */
-  insertObject(object: ObjectRow): void {
-    this.statement(`INSERT INTO objects (bucket, key, object_id, size, etag, crc64, modified, content_type, headers, meta, sse, kms_key_id, kms_context,
-      customer_md5, customer_salt, customer_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      object.bucket, object.key, object.objectId, object.size, object.etag, object.crc64, object.modified, object.contentType,
-      JSON.stringify(object.headers), JSON.stringify(object.meta), object.sse, object.kmsKeyId, object.kmsContext, object.customerMd5,
-      object.customerSalt, object.customerFingerprint,
-    );
   }
 
   /** Inserts a segment row. */
@@ -355,9 +225,9 @@ export class EngineIndex {
   /** Inserts a new multipart upload. */
   insertUpload(upload: UploadRow): void {
     this.statement(`INSERT INTO uploads (upload_id, bucket, key, initiated, content_type, headers, meta, sse, kms_key_id, kms_context, customer_md5,
-      customer_salt, customer_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      customer_salt, customer_fingerprint, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       upload.uploadId, upload.bucket, upload.key, upload.initiated, upload.contentType, JSON.stringify(upload.headers), JSON.stringify(upload.meta),
-      upload.sse, upload.kmsKeyId, upload.kmsContext, upload.customerMd5, upload.customerSalt, upload.customerFingerprint,
+      upload.sse, upload.kmsKeyId, upload.kmsContext, upload.customerMd5, upload.customerSalt, upload.customerFingerprint, tagsColumn(upload.tags),
     );
   }
 

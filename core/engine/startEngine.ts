@@ -15,6 +15,7 @@ import type { EngineContext } from './api/engineContext.ts';
 import { loadOrCreateCredentials, type EngineCredentials } from './keys/engineCredentials.ts';
 import { EngineIndex } from './storage/engineIndex.ts';
 import { acquireEngineLock } from './storage/engineLock.ts';
+import { LifecycleSweep, type LifecycleResult } from './storage/lifecycleSweep.ts';
 import { KeyService, type EngineKeys } from './keys/keyService.ts';
 import { createEngineServer, DEFAULT_ENGINE_LIMITS, type EngineLimits } from './engineServer.ts';
 import { startKeyMaintenance } from './keyMaintenance.ts';
@@ -53,6 +54,13 @@ export interface EngineOptions {
   limits?: Partial<EngineLimits>;
   /** The local admin channel for `cos-sync keys` (DATA/admin.json): default on, over a Unix socket (POSIX) or loopback TCP; false turns it off. */
   adminChannel?: false | 'socket' | 'tcp';
+  /**
+   * Length of a lifecycle "day" in ms (default 86,400,000). Lifecycle rules count their days in it, and the sweep
+   * runs at start and every 1/24 of it (at least every second, at most hourly). Shorter days are for trying rules out.
+   */
+  lifecycleDayMs?: number;
+  /** Run the lifecycle sweep on that schedule. Default true (tests turn it off and call `lifecycle.run()`). */
+  backgroundLifecycle?: boolean;
 }
 
 /** A running engine. */
@@ -72,8 +80,10 @@ export interface EngineHandle {
   dataDir: string;
   /** Master key status, rotation, rewrap and retire for the running engine. */
   keys: EngineKeys;
-  /** Number of stored objects and their total size in bytes. */
-  stats(): { objects: number; bytes: number };
+  /** The lifecycle sweep: `run()` applies every bucket's lifecycle rules now (it also runs on its own schedule). */
+  lifecycle: { run(): Promise<LifecycleResult> };
+  /** Current objects and their bytes, and the noncurrent versions kept (and their bytes). */
+  stats(): { objects: number; bytes: number; noncurrentVersions: number; noncurrentBytes: number };
   /** Stops accepting connections, lets in-flight requests finish, stops background work and closes the index. */
   close(): Promise<void>;
 }
@@ -113,7 +123,8 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     };
     const tls = options.tls === 'self-signed' ? await loadOrCreateSelfSigned(dataDir, certificateNames(options.host ?? '127.0.0.1', region))
       : options.tls ? { ...options.tls, fingerprint: checkTlsPair(options.tls.cert, options.tls.key), created: false } : undefined;
-    return await serve(options, { ctx, keys, credentials, stored, dataDir, releaseLock, maxAge, keyring, tls });
+    const lifecycle = new LifecycleSweep(index, blobs, clock, { dayMs: options.lifecycleDayMs, logger });
+    return await serve(options, { ctx, keys, credentials, stored, dataDir, releaseLock, maxAge, keyring, tls, lifecycle });
   } catch (error) {
     index?.close();
     await releaseLock();
@@ -131,10 +142,11 @@ interface Prepared {
   dataDir: string;
   releaseLock: () => Promise<void>;
   maxAge: number;
+  lifecycle: LifecycleSweep;
 }
 
 async function serve(options: EngineOptions, prepared: Prepared): Promise<EngineHandle> {
-  const { ctx, keys, keyring } = prepared;
+  const { ctx, keys, keyring, lifecycle } = prepared;
   const host = options.host ?? '127.0.0.1';
   const { server, closing } = createEngineServer(ctx, { ...DEFAULT_ENGINE_LIMITS, ...options.limits }, prepared.tls);
   await new Promise<void>((resolve, reject) => {
@@ -157,6 +169,7 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
       throw error;
     }
   }
+  if (options.backgroundLifecycle !== false) lifecycle.schedule(Math.min(3_600_000, Math.max(1000, (options.lifecycleDayMs ?? 86_400_000) / 24)));
   let closed: Promise<void> | undefined;
   return {
     endpoint: `${prepared.tls ? 'https' : 'http'}://${urlHost(host)}:${port}`,
@@ -169,6 +182,7 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
     credentialsCreated: prepared.stored?.created ?? false,
     dataDir: prepared.dataDir,
     keys,
+    lifecycle: { run: () => lifecycle.run() },
     stats: () => ctx.index.stats(),
     close() {
       closed ??= (async () => {
@@ -180,6 +194,7 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
         await stopped;
         clearTimeout(force);
         await maintenance.close();
+        await lifecycle.close();
         ctx.index.close();
         await prepared.releaseLock();
       })();

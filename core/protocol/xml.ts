@@ -12,6 +12,7 @@ export * from './xmlBodies/encryptionConfiguration.ts';
 export * from './xmlBodies/versioningConfiguration.ts';
 export * from './xmlBodies/listVersions.ts';
 export * from './xmlBodies/objectTagging.ts';
+export * from './xmlBodies/lifecycleConfiguration.ts';
 export { decodeListingValue, encodeListingValue } from './xmlBodies/urlEncoding.ts';
 
 /**

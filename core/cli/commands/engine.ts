@@ -7,7 +7,7 @@ import { parseServeTls, serveTlsOptionHelp, serveTlsOptionSpec } from '../tlsOpt
 
 const usage = `Usage: cos-sync engine --data DIR [--host 127.0.0.1] [--port 9000] [--region ap-guangzhou]
                        [--secret-id ID --secret-key KEY] [--bucket NAME]... [--insecure-http]
-                       [--rotate-every DAYS] [--max-connections 1024] [--idle-timeout 60]
+                       [--rotate-every DAYS] [--max-connections 1024] [--idle-timeout 60] [--lifecycle-day SECONDS]
                        [--tls | --tls-cert FILE --tls-key FILE]
 
 Runs the local COS-compatible server with SSE-COS at rest. Without --secret-id/--secret-key a key pair is
@@ -19,6 +19,8 @@ With TLS, clients verify the engine: give them the certificate as their CA (cos-
 rclone --ca-cert, aws --ca-bundle, Node's NODE_EXTRA_CA_CERTS for the COS SDK).
 When ready it prints one line to stdout (the real port when --port 0):
   COS engine listening on http://HOST:PORT   (https:// with TLS)
+--lifecycle-day sets how long a "day" of bucket lifecycle rules is (default 86400 seconds); a short day lets
+you watch a rule such as "delete noncurrent versions after 30 days" act within minutes.
 
 ${serveTlsOptionHelp(18, 'DIR')}`;
 
@@ -27,7 +29,8 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, {
     data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' }, 'insecure-http': { type: 'boolean' }, 'rotate-every': { type: 'string' },
     'max-connections': { type: 'string' }, 'idle-timeout': { type: 'string' }, ...serveTlsOptionSpec,
-    'secret-id': { type: 'string' }, 'secret-key': { type: 'string' }, bucket: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+    'secret-id': { type: 'string' }, 'secret-key': { type: 'string' }, bucket: { type: 'string', multiple: true }, 'lifecycle-day': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     console.log(usage);
@@ -49,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(values['max-connections'] === undefined ? {} : { maxConnections: integerOption(values['max-connections'], 'max-connections', 1024) }),
     ...(values['idle-timeout'] === undefined ? {} : { idleTimeoutMs: integerOption(values['idle-timeout'], 'idle-timeout', 60) * 1000 }),
   };
+  const lifecycleDaySeconds = integerOption(values['lifecycle-day'], 'lifecycle-day', 86_400);
   const logger = createLogger('info');
   let engine;
   try {
@@ -56,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
       dataDir: values.data, host, port, insecureHttp, limits, ...(tls ? { tls } : {}), region: values.region as string | undefined,
       ...(rotateEvery === undefined ? {} : { masterKeyMaxAgeMs: Math.round(rotateEvery * 24 * 60 * 60 * 1000) }),
       credentials: secretId !== undefined && secretKey !== undefined ? { secretId, secretKey } : undefined,
-      buckets: (values.bucket as string[] | undefined) ?? [], logger,
+      buckets: (values.bucket as string[] | undefined) ?? [], logger, lifecycleDayMs: lifecycleDaySeconds * 1000,
     });
   } catch (error) {
     console.error(`cos-sync engine: ${describeError(error)}`);

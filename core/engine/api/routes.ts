@@ -7,6 +7,7 @@ import { deleteObjects } from './deleteObjects.ts';
 import type { EngineContext } from './engineContext.ts';
 import type { EngineRequest } from '../http/engineRequest.ts';
 import { sendEmpty } from '../http/engineResponse.ts';
+import { deleteLifecycle, getLifecycle, putLifecycle } from './lifecycleHandlers.ts';
 import { listObjects } from './listObjects.ts';
 import { listVersions } from './listVersions.ts';
 import * as multipart from './multipartHandlers.ts';
@@ -21,7 +22,7 @@ import { firstHeader } from '../http/sseRequest.ts';
 /** A request handler: answers through `r.res`, or throws a CosError. */
 export type Handler = (ctx: EngineContext, r: EngineRequest) => void | Promise<void>;
 
-const unsupported = new Set(['cors', 'lifecycle', 'website', 'logging', 'replication', 'restore', 'referer', 'domain', 'inventory', 'append', 'select']);
+const unsupported = new Set(['cors', 'website', 'logging', 'replication', 'restore', 'referer', 'domain', 'inventory', 'append', 'select']);
 // Sub-resources served on buckets only: on an object key they are not supported either.
 const bucketOnly = ['policy'];
 
@@ -47,6 +48,7 @@ function notImplemented(name: string): Handler {
 const bucketSubresources: Record<string, Partial<Record<string, Handler>>> = {
   versioning: { GET: getVersioning, PUT: putVersioning },
   versions: { GET: listVersions },
+  lifecycle: { GET: getLifecycle, PUT: putLifecycle, DELETE: deleteLifecycle },
   tagging: { GET: notImplemented('tagging'), PUT: notImplemented('tagging'), DELETE: notImplemented('tagging') },
 };
 

@@ -5,7 +5,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cosRequest, header } from './cosRequest.ts';
-import { assertOk, AWS, awsEnvironment, findBinary, runTool, writeRcloneConfig } from './peerTools.ts';
+import { assertOk, AWS, awsSetup, findBinary, rcloneSetup, runTool } from './peerTools.ts';
 import { makeTempDir, startTestEngine, TEST_BUCKET, TEST_REGION, type TestEngine } from './startTestEngine.ts';
 
 const MiB = 1024 * 1024;
@@ -55,9 +55,8 @@ describe('S3 command-line peers against the engine', () => {
 
   const rclone = findBinary('rclone');
   it('rclone copies a folder in (SSE, multipart) and out, and lists it', { skip: rclone ? false : 'rclone is not installed' }, async () => {
-    const config = path.join(workDir, 'rclone.conf');
-    const env = await writeRcloneConfig(config, engine.target, { sse: true, home: path.join(workDir, 'home') });
-    const base = ['--config', config, '--retries', '1', '--low-level-retries', '1'];
+    // A clean env: AWS_CA_BUNDLE (set on this machine) makes rclone fail, and no ambient credentials may leak in.
+    const { env, base } = await rcloneSetup(workDir, engine.target, engine.port, ['server_side_encryption = AES256', 'upload_cutoff = 5M', 'chunk_size = 5M']);
     assertOk(await runTool(rclone!, [...base, 'copy', path.join(workDir, 'src'), `engine:${TEST_BUCKET}/rclone`], env), 'rclone copy in');
 
     const listed = await runTool(rclone!, [...base, 'ls', `engine:${TEST_BUCKET}/rclone`], env);
@@ -113,8 +112,7 @@ describe('S3 command-line peers against the engine', () => {
 
   const aws = findBinary(AWS);
   it('the AWS CLI uploads with --sse (simple and multipart), heads, lists and downloads', { skip: aws ? false : `${AWS} is not installed` }, async () => {
-    const env = await awsEnvironment(workDir, engine.target);
-    const endpoint = ['--endpoint-url', `http://127.0.0.1:${engine.port}`];
+    const { env, endpoint } = await awsSetup(workDir, engine.target, engine.port, [['multipart_threshold', '8MB'], ['multipart_chunksize', '8MB']]);
     const src = path.join(workDir, 'src');
     const big = files.get('big.bin')!;
     const small = files.get('nested/b.bin')!;

@@ -1,21 +1,17 @@
-/** Running the third-party S3 command-line peers (aws CLI, rclone, s3cmd) against an engine with a clean environment. */
+/** Running third-party command-line peers (rclone, s3cmd, the AWS CLI, python3) with exactly the environment a test gives them. */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CosTarget } from './cosRequest.ts';
-
-/** Where the Debian AWS CLI lives (the pyenv shim on PATH may be another version). */
-export const AWS = '/usr/bin/aws';
 
 /** The absolute path of `name` on PATH (or `name` itself when absolute and executable), or undefined. */
 export function findBinary(name: string): string | undefined {
-  if (path.isAbsolute(name)) return spawnSync('test', ['-x', name]).status === 0 ? name : undefined;
+  if (name.startsWith('/')) return spawnSync('test', ['-x', name]).status === 0 ? name : undefined;
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
   return found.status === 0 && found.stdout.trim() ? found.stdout.trim() : undefined;
 }
 
-/** Exit code and output of one tool run. */
+/** Exit code and output of one run. */
 export interface ToolResult {
   code: number;
   stdout: string;
@@ -32,16 +28,30 @@ export function runTool(binary: string, args: string[], env: Record<string, stri
   });
 }
 
-/** Fails with the tool's output when it did not exit 0. */
+/** Fails with the tool's output unless it exited 0. */
 export function assertOk(result: ToolResult, what: string): void {
   assert.equal(result.code, 0, `${what} failed (exit ${result.code}):\n${result.stderr.slice(-4000)}\n${result.stdout.slice(-2000)}`);
 }
 
-/** The environment for the AWS CLI: its own config files under `workDir`, the engine's key pair, path-style, 8 MB multipart. */
-export async function awsEnvironment(workDir: string, target: CosTarget): Promise<Record<string, string>> {
+/** Where the Debian AWS CLI lives (the pyenv shim on PATH may be another version). */
+export const AWS = '/usr/bin/aws';
+
+/** A peer's environment inside `workDir`: PATH and a private HOME only (AWS_CA_BUNDLE on this machine breaks rclone). */
+export function cleanEnv(workDir: string): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.join(workDir, 'home') };
+}
+
+/**
+ * Environment and `--endpoint-url` arguments for /usr/bin/aws against an engine on `port`: credentials of `target`,
+ * path-style addressing, checksums only when required, plus `s3Settings` (`default.s3.<name>` values, such as
+ * `multipart_threshold`), written straight into the config file (each `aws configure set` would start the CLI once).
+ */
+export async function awsSetup(
+  workDir: string, target: { secretId: string; secretKey: string; region: string }, port: number, s3Settings: [string, string][] = [],
+): Promise<{ env: Record<string, string>; endpoint: string[] }> {
+  await mkdir(path.join(workDir, 'home'), { recursive: true });
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: path.join(workDir, 'home'),
+    ...cleanEnv(workDir),
     AWS_CONFIG_FILE: path.join(workDir, 'aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(workDir, 'aws-credentials'),
     AWS_ACCESS_KEY_ID: target.secretId,
@@ -51,31 +61,20 @@ export async function awsEnvironment(workDir: string, target: CosTarget): Promis
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
     AWS_PAGER: '',
   };
-  for (const [name, value] of [['default.s3.multipart_threshold', '8MB'], ['default.s3.multipart_chunksize', '8MB'], ['default.s3.addressing_style', 'path']] as const) {
-    assertOk(await runTool(AWS, ['configure', 'set', name, value], env), `aws configure set ${name}`);
-  }
-  return env;
+  const s3 = [['addressing_style', 'path'], ...s3Settings].map(([name, value]) => `    ${name} = ${value}`);
+  await writeFile(env.AWS_CONFIG_FILE!, ['[default]', 's3 =', ...s3, ''].join('\n'));
+  return { env, endpoint: ['--endpoint-url', `http://127.0.0.1:${port}`] };
 }
 
-/**
- * Writes an rclone config with remote `engine` (S3, provider Other, path-style, 5 MB multipart) for the engine on
- * `target.port`; `sse` adds `server_side_encryption = AES256`. Returns the env to run rclone with (a clean one:
- * AWS_CA_BUNDLE, set on this machine, makes rclone fail, and no ambient credentials may leak in).
- */
-export async function writeRcloneConfig(file: string, target: CosTarget, options: { sse: boolean; home: string }): Promise<Record<string, string>> {
-  await writeFile(file, [
-    '[engine]',
-    'type = s3',
-    'provider = Other',
-    `access_key_id = ${target.secretId}`,
-    `secret_access_key = ${target.secretKey}`,
-    `endpoint = http://127.0.0.1:${target.port}`,
-    `region = ${target.region}`,
-    'force_path_style = true',
-    ...(options.sse ? ['server_side_encryption = AES256'] : []),
-    'upload_cutoff = 5M',
-    'chunk_size = 5M',
-    '',
+/** Writes an rclone config with remote `engine` (S3, path style) for `target` on `port` plus `extra` lines; returns env and base arguments. */
+export async function rcloneSetup(
+  workDir: string, target: { secretId: string; secretKey: string; region: string }, port: number, extra: string[] = [],
+): Promise<{ env: Record<string, string>; base: string[] }> {
+  await mkdir(path.join(workDir, 'home'), { recursive: true });
+  const config = path.join(workDir, 'rclone.conf');
+  await writeFile(config, [
+    '[engine]', 'type = s3', 'provider = Other', `access_key_id = ${target.secretId}`, `secret_access_key = ${target.secretKey}`,
+    `endpoint = http://127.0.0.1:${port}`, `region = ${target.region}`, 'force_path_style = true', ...extra, '',
   ].join('\n'));
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.home };
+  return { env: cleanEnv(workDir), base: ['--config', config, '--retries', '1', '--low-level-retries', '1'] };
 }

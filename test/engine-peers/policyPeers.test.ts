@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import COS from 'cos-nodejs-sdk-v5';
 import { cosRequest, header } from './cosRequest.ts';
-import { AWS, awsEnvironment, assertOk, findBinary, runTool, writeRcloneConfig } from './peerTools.ts';
+import { AWS, awsSetup, assertOk, findBinary, rcloneSetup, runTool } from './peerTools.ts';
 import { makeTempDir, startTestEngine, TEST_BUCKET, TEST_REGION, type TestEngine } from './startTestEngine.ts';
 
 const MiB = 1024 * 1024;
@@ -99,8 +99,7 @@ describe('bucket policies through the peers', () => {
 
   const aws = findBinary(AWS);
   it('the AWS CLI: malformed policy 400, Deny-unencrypted refuses cp and put-object with 403, --sse uploads pass', { skip: aws ? false : `${AWS} is not installed` }, async () => {
-    const env = await awsEnvironment(workDir, engine.target);
-    const endpoint = ['--endpoint-url', `http://127.0.0.1:${engine.port}`];
+    const { env, endpoint } = await awsSetup(workDir, engine.target, engine.port, [['multipart_threshold', '8MB'], ['multipart_chunksize', '8MB']]);
     const bad = await runTool(AWS, [...endpoint, 's3api', 'put-bucket-policy', '--bucket', TEST_BUCKET, '--policy', '{"Statement": ['], env);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /MalformedPolicy/);
@@ -134,16 +133,15 @@ describe('bucket policies through the peers', () => {
   it('rclone: under Deny-unencrypted a copy without server_side_encryption fails with 403; with it (multipart too) it passes', { skip: rclone ? false : 'rclone is not installed' }, async () => {
     const policy = await cosRequest(engine.target, { method: 'PUT', query: [['policy', '']], body: s3DenyUnencrypted });
     assert.equal(policy.status, 204);
-    const plainEnv = await writeRcloneConfig(path.join(workDir, 'rclone-plain.conf'), engine.target, { sse: false, home: path.join(workDir, 'home') });
-    const base = ['--retries', '1', '--low-level-retries', '1'];
-    const refused = await runTool(rclone!, ['--config', path.join(workDir, 'rclone-plain.conf'), ...base, 'copyto', path.join(workDir, 'small.txt'), `engine:${TEST_BUCKET}/rclone/plain.txt`], plainEnv);
+    const plain = await rcloneSetup(path.join(workDir, 'rclone-plain'), engine.target, engine.port, ['upload_cutoff = 5M', 'chunk_size = 5M']);
+    const refused = await runTool(rclone!, [...plain.base, 'copyto', path.join(workDir, 'small.txt'), `engine:${TEST_BUCKET}/rclone/plain.txt`], plain.env);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /AccessDenied|403/);
     assert.equal((await stored('rclone/plain.txt')).status, 404);
 
-    const sseEnv = await writeRcloneConfig(path.join(workDir, 'rclone-sse.conf'), engine.target, { sse: true, home: path.join(workDir, 'home') });
+    const sse = await rcloneSetup(path.join(workDir, 'rclone-sse'), engine.target, engine.port, ['server_side_encryption = AES256', 'upload_cutoff = 5M', 'chunk_size = 5M']);
     for (const name of ['small.txt', 'big.bin']) {
-      assertOk(await runTool(rclone!, ['--config', path.join(workDir, 'rclone-sse.conf'), ...base, 'copyto', path.join(workDir, name), `engine:${TEST_BUCKET}/rclone/${name}`], sseEnv), `rclone copyto ${name}`);
+      assertOk(await runTool(rclone!, [...sse.base, 'copyto', path.join(workDir, name), `engine:${TEST_BUCKET}/rclone/${name}`], sse.env), `rclone copyto ${name}`);
       assert.deepEqual(await stored(`rclone/${name}`), { status: 200, sse: 'AES256' });
     }
   });

@@ -24,7 +24,7 @@ export type Handler = (ctx: EngineContext, r: EngineRequest) => void | Promise<v
 
 const unsupported = new Set(['cors', 'website', 'logging', 'replication', 'restore', 'referer', 'domain', 'inventory', 'append', 'select']);
 // Sub-resources served on buckets only: on an object key they are not supported either.
-const bucketOnly = ['policy'];
+const bucketOnly = ['policy', 'lifecycle', 'versioning', 'versions'];
 
 // Object ACLs are accepted and ignored: access is decided by the bucket ACL and the object's encryption.
 async function putObjectAcl(_ctx: EngineContext, r: EngineRequest): Promise<void> {

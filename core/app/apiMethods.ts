@@ -15,6 +15,8 @@ export const apiMethods = [
   'rescanFolder',
   'retryFailed',
   'confirmDeletes',
+  'listFileVersions',
+  'restoreFileVersion',
   'getSettings',
   'updateSettings',
   'testProfile',

@@ -163,6 +163,37 @@ export interface FilePage {
   stateCounts: Partial<Record<FileStateName, number>>;
 }
 
+/** One version of a synced file as the server keeps it (newest first in {@link FileVersions.versions}). */
+export interface FileVersion {
+  /** The server's version id; `null` for the copy written before versioning was enabled. */
+  versionId: string;
+  /** True for the current version (what a download returns). */
+  isLatest: boolean;
+  /** True when this version records a delete (mirror mode): the file was deleted at `modifiedAt`. */
+  deleteMarker: boolean;
+  /** Bytes (0 for a delete marker). */
+  size: number;
+  /** When this version was written. */
+  modifiedAt: number;
+  /** What the server reported for this version when listed; null for a delete marker. */
+  encryption: EncryptionInfo | null;
+}
+
+/** The versions of one synced file, and how long the bucket keeps old ones. */
+export interface FileVersions {
+  folderId: string;
+  path: string;
+  bucket: string;
+  /** The object key (folder prefix + path). */
+  key: string;
+  /** `off` when the bucket never kept versions: only the current copy exists. */
+  versioning: 'Enabled' | 'Suspended' | 'off';
+  /** Days old versions are kept (COS Sync's lifecycle rule); null when they are kept until deleted. */
+  retentionDays: number | null;
+  /** Newest first; at most 100. */
+  versions: FileVersion[];
+}
+
 // ──────────────────────────── activity ────────────────────────────
 
 /** One line of the activity log. */
@@ -225,6 +256,11 @@ export interface GeneralSettings {
   deleteConfirmThreshold: number;
   /** Desktop app only: start COS Sync (in the tray) when the user logs in. */
   startAtLogin: boolean;
+  /**
+   * Days the bundled engine keeps the old versions of synced files (an overwrite or delete can be undone that
+   * long), 1…3650; null keeps them until deleted. Default 30.
+   */
+  versionRetentionDays: number | null;
 }
 
 /** Where the SecretKeys are kept, as the settings screen shows it. */
@@ -332,6 +368,9 @@ export interface EngineStatus {
   keys: EngineKeyVersion[];
   objects: number;
   bytes: number;
+  /** Old versions kept for undo (noncurrent versions) and their bytes. */
+  noncurrentVersions: number;
+  noncurrentBytes: number;
   /** Re-sealing after a rotation; null when none is running. */
   rotation: { resealed: number; total: number } | null;
   error?: AppErrorInfo;
@@ -489,6 +528,13 @@ export interface CosSyncApi {
   retryFailed(folderId: string): Promise<{ retried: number }>;
   /** Answers a `confirm-deletes` status: `accept` deletes the remote objects, otherwise they are kept. */
   confirmDeletes(folderId: string, accept: boolean): Promise<void>;
+  /** The versions the server keeps of one file of a folder (`path` relative to the folder), newest first. */
+  listFileVersions(folderId: string, path: string): Promise<FileVersions>;
+  /**
+   * Restores version `versionId` of a file: a server-side copy of it onto the same key, which becomes the current
+   * version (a new one; nothing is deleted). The file in the local folder is not changed. Resolves with the new version.
+   */
+  restoreFileVersion(folderId: string, path: string, versionId: string): Promise<FileVersion>;
 
   getSettings(): Promise<AppSettings>;
   /** Applies a patch and resolves with the new settings. */

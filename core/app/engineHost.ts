@@ -56,7 +56,9 @@ export async function startEngineHost(options: EngineHostOptions): Promise<Engin
     return cached.status;
   };
   const computeStatus = async (): Promise<EngineStatus> => {
-    if (!handle) return { state: 'error', endpoint: null, activeKeyVersion: null, keys: [], objects: 0, bytes: 0, rotation: null, ...(failure ? { error: failure } : {}) };
+    if (!handle) {
+      return { state: 'error', endpoint: null, activeKeyVersion: null, keys: [], objects: 0, bytes: 0, noncurrentVersions: 0, noncurrentBytes: 0, rotation: null, ...(failure ? { error: failure } : {}) };
+    }
     const versions = (await handle.keys.status()).filter((version) => version.keyId === 'sse-cos');
     const active = versions.find((version) => version.state === 'active');
     return {

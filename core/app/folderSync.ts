@@ -10,6 +10,7 @@ import { SyncManager } from '../sync/syncManager.ts';
 import { createChokidarWatcher } from '../sync/watcherChokidar.ts';
 import { nativeWatcherFactory } from '../sync/watcherNative.ts';
 import { createCosRemoteStore } from './cosRemoteStore.ts';
+import { applyVersionRetention, type VersionRetention } from './versionRetention.ts';
 
 /** Options of {@link startFolderSync}. */
 export interface FolderSyncOptions {
@@ -29,12 +30,21 @@ export interface FolderSyncOptions {
   watch: boolean;
   /** Upload limit in bytes/s (0 = none). */
   bandwidthLimit?: number;
+  /**
+   * Make the bucket keep old versions for this many days (null: until deleted) before syncing — versioning on,
+   * COS Sync's lifecycle rule set (see versionRetention.ts). Undefined leaves the bucket's settings alone.
+   */
+  keepVersionsDays?: number | null;
 }
 
 /** A running folder sync. */
 export interface FolderSync {
   manager: SyncManager;
   folderId: string;
+  /** What the bucket does with old versions, when {@link FolderSyncOptions.keepVersionsDays} was given and applied. */
+  retention?: VersionRetention;
+  /** Why the retention could not be applied (the sync runs anyway and reports its own problems). */
+  retentionError?: unknown;
   close(): Promise<void>;
 }
 
@@ -53,6 +63,10 @@ export async function startFolderSync(options: FolderSyncOptions): Promise<Folde
     ...(options.ca ? { ca: options.ca } : {}),
     ...(options.pathStyle ? { pathStyle: true } : {}),
   });
+  let retention: { retention: VersionRetention } | { retentionError: unknown } | undefined;
+  if (options.keepVersionsDays !== undefined) {
+    retention = await applyVersionRetention(client, options.bucket, options.keepVersionsDays).then((applied) => ({ retention: applied }), (error: unknown) => ({ retentionError: error }));
+  }
   const manager = new SyncManager({
     journalPath: options.journalPath,
     crc64File: async (file, signal) => String(await crc64File(file, signal)),
@@ -73,6 +87,7 @@ export async function startFolderSync(options: FolderSyncOptions): Promise<Folde
   return {
     manager,
     folderId,
+    ...retention,
     async close() {
       await manager.dispose();
       await client.close();

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { CosSyncError } from '../common/errors.ts';
+import { CosSyncError, describeError } from '../common/errors.ts';
 import { makePrivateDir } from '../common/privateFiles.ts';
 import { silentLogger, type Logger } from '../common/logger.ts';
 import { crc64File } from '../protocol/crc64.ts';
@@ -27,6 +27,8 @@ import { SnapshotBuilder } from './snapshotBuilder.ts';
 import { withFirstRunDefaults } from './firstRun.ts';
 import { activityView, fileRowView } from './statusViews.ts';
 import { testProfileLive } from './profileTest.ts';
+import { listFileVersions, restoreFileVersion } from './fileVersions.ts';
+import { applyVersionRetention } from './versionRetention.ts';
 
 /** Options of {@link createAppService}. */
 export interface AppServiceOptions {
@@ -129,7 +131,9 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
     folders: () => settings.folders,
     uploads,
     storeProblems: () => [...(settingsStore.problems?.() ?? []), ...(secrets.problems?.() ?? [])],
-    engineStatus: async () => (engine ? engine.status() : { state: 'disabled', endpoint: null, activeKeyVersion: null, keys: [], objects: 0, bytes: 0, rotation: null }),
+    engineStatus: async () => (engine ? engine.status() : {
+      state: 'disabled', endpoint: null, activeKeyVersion: null, keys: [], objects: 0, bytes: 0, noncurrentVersions: 0, noncurrentBytes: 0, rotation: null,
+    }),
     emit,
   });
 
@@ -165,6 +169,20 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
   manager.on('file-status', (event) => snapshots.fileStatus(event));
   manager.on('activity', (event) => emit({ type: 'activity', entries: [activityView(event)] }));
   manager.on('loop-error', ({ folderId, error }) => logger.log('error', 'folder loop error', { folderId, error: String(error) }));
+
+  // The bundled engine keeps old versions of every synced file for the chosen days, so an overwrite can be undone.
+  const applyRetention = async (): Promise<void> => {
+    for (const profile of settings.profiles) {
+      if (profile.kind !== 'engine' || !engine?.handle) continue;
+      try {
+        await applyVersionRetention(clients.client(profile.id), profile.bucket, settings.general.versionRetentionDays);
+      } catch (error) {
+        logger.log('warn', 'version retention not applied', { bucket: profile.bucket, error: describeError(error) });
+        record({ action: 'engine', path: `Could not set how long ${profile.bucket} keeps old versions: ${describeError(error)}` });
+      }
+    }
+  };
+  await applyRetention();
 
   for (const folder of settings.folders) await manager.addFolder(folderConfig(folder));
   await manager.start();
@@ -288,6 +306,16 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
       await restartFolder({ ...folder, deletePolicy: 'keep' });
       record({ action: 'settings', path: `Kept the remote copies of deleted files in ${folder.localPath}; the folder is upload-only now`, folderId });
     },
+    async listFileVersions(folderId, filePath) {
+      const folder = folderOf(folderId);
+      return listFileVersions(clients.client(folder.profileId), folder, filePath);
+    },
+    async restoreFileVersion(folderId, filePath, versionId) {
+      const folder = folderOf(folderId);
+      const restored = await restoreFileVersion(clients.client(folder.profileId), folder, filePath, versionId);
+      record({ action: 'restored', path: filePath, bytes: restored.size, detail: 'it is the current version again; the file in the folder is unchanged', folderId });
+      return restored;
+    },
     getSettings: () => settingsView(settings, secrets, engine?.handle?.endpoint ?? null),
     async updateSettings(patch) {
       const result = applySettingsPatch(settings, patch);
@@ -299,6 +327,11 @@ export async function createAppService(options: AppServiceOptions): Promise<AppS
       save(result.settings);
       await clients.refresh(settings.profiles);
       if (patch.general?.bandwidthLimit !== undefined) manager.setBandwidthLimit(patch.general.bandwidthLimit ?? 0);
+      if (before.general.versionRetentionDays !== settings.general.versionRetentionDays || (patch.upsertProfiles ?? []).some((profile) => profile.kind === 'engine')) {
+        await applyRetention();
+        const days = settings.general.versionRetentionDays;
+        if (before.general.versionRetentionDays !== days) record({ action: 'settings', path: days === null ? 'Old versions of files are kept until deleted' : `Old versions of files are kept for ${days} days` });
+      }
       const changedProfiles = new Set((patch.upsertProfiles ?? []).flatMap((profile) => (profile.id ? [profile.id] : [])));
       // Options every loop was built with: changing them restarts the loops (the journal keeps their state).
       const loopOptionsChanged = JSON.stringify([before.general.excludes, before.general.concurrency, before.general.deleteConfirmThreshold]) !== JSON.stringify([settings.general.excludes, settings.general.concurrency, settings.general.deleteConfirmThreshold]);

@@ -1,6 +1,7 @@
 /** Stored app settings: the schema shared by electron-store and conf, defaults, views and patches. */
 import { randomUUID } from 'node:crypto';
 import type { AppErrorInfo, AppSettings, FolderSnapshot, GeneralSettings, ProfileInput, ProfileView, SecretStorageInfo, SettingsPatch } from './contract.ts';
+import { DEFAULT_RETENTION_DAYS } from './versionRetention.ts';
 
 /** A connection profile as stored; the SecretKey is never here (it lives in a {@link SecretStore}). */
 export type StoredProfile =
@@ -51,7 +52,9 @@ export const secretKeyName = (profileId: string): string => `profile.${profileId
 export const engineBucket = 'local-1250000000';
 
 /** Default general settings. */
-export const defaultGeneral: GeneralSettings = { concurrency: 4, bandwidthLimit: null, excludes: [], deleteConfirmThreshold: 100, startAtLogin: false };
+export const defaultGeneral: GeneralSettings = {
+  concurrency: 4, bandwidthLimit: null, excludes: [], deleteConfirmThreshold: 100, startAtLogin: false, versionRetentionDays: DEFAULT_RETENTION_DAYS,
+};
 
 /** JSON schema of {@link StoredSettings} (electron-store and conf validate with it). */
 export const settingsSchema = {
@@ -67,6 +70,7 @@ export const settingsSchema = {
       excludes: { type: 'array', items: { type: 'string' } },
       deleteConfirmThreshold: { type: 'integer', minimum: 0 },
       startAtLogin: { type: 'boolean' },
+      versionRetentionDays: { type: ['integer', 'null'], minimum: 1, maximum: 3650 },
     },
   },
   initialized: { type: 'boolean', default: false },

@@ -89,6 +89,7 @@ const actionSentences: Record<string, (path: string, size: string) => string> = 
   'encryption-verified': (path) => `Verified the encryption of ${path}`,
   'manual-upload': (path, size) => `Uploaded ${path}${size} from the upload window`,
   'manual-upload-failed': (path) => `Could not upload ${path} from the upload window`,
+  restored: (path, size) => `Restored an older version of ${path}${size} on the server`,
   engine: (path) => path,
   settings: (path) => path,
   offline: (path) => path,

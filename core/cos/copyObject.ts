@@ -17,6 +17,8 @@ export interface CopySource {
   region?: string;
   /** SSE-C key of the source object (sent as `x-cos-copy-source-server-side-encryption-customer-*`). */
   customerKey?: Buffer;
+  /** A version of the source (`?versionId=` on the copy source); default: the current version. */
+  versionId?: string;
 }
 
 /** Options of {@link copyObject}. Destination SSE defaults to SSE-COS: nothing is inherited from the source. */
@@ -34,11 +36,14 @@ export interface CopyObjectResult {
   /** The destination's CRC-64 when the server reported it. */
   crc64?: string;
   encryption: ConfirmedEncryption;
+  /** The version the copy created, on a bucket whose versioning was configured. */
+  versionId?: string;
 }
 
-/** The `x-cos-copy-source` value: `<bucket>.cos.<region>.myqcloud.com/<encoded key>`. */
+/** The `x-cos-copy-source` value: `<bucket>.cos.<region>.myqcloud.com/<encoded key>[?versionId=<id>]`. */
 export function copySourceHeader(source: CopySource, defaultBucket: string, defaultRegion: string): string {
-  return `${bucketHostname(source.bucket ?? defaultBucket, source.region ?? defaultRegion)}/${encodeKeyPath(source.key)}`;
+  const version = source.versionId === undefined ? '' : `?versionId=${encodeURIComponent(source.versionId)}`;
+  return `${bucketHostname(source.bucket ?? defaultBucket, source.region ?? defaultRegion)}/${encodeKeyPath(source.key)}${version}`;
 }
 
 /** Headers a copy request carries for its source. */
@@ -73,5 +78,7 @@ export async function copyObject(transport: Transport, bucket: string, key: stri
   const copied: CopyObjectResult = { etag: result.etag, lastModified: result.lastModified, encryption };
   const crc64 = responseCrc64(responseHeaders);
   if (crc64) copied.crc64 = crc64;
+  const versionId = result.versionId ?? responseHeaders['x-cos-version-id'];
+  if (versionId) copied.versionId = versionId;
   return copied;
 }

@@ -1,7 +1,10 @@
 /** CosClient: the COS API surface the app, sync and CLI use, over one signed keep-alive transport. */
-import type { EncryptionRule, ListMultipartUploadsResult, ObjectEntry, PartEntry } from '../protocol/xml.ts';
+import type { EncryptionRule, LifecycleRule, ListMultipartUploadsResult, ListVersionsResult, ObjectEntry, PartEntry, VersionEntry, VersioningStatus } from '../protocol/xml.ts';
 import type { ConfirmedEncryption, SseRequest } from '../protocol/serverSideEncryption.ts';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucketEncryption.ts';
+import {
+  getBucketLifecycle, getBucketVersioning, listKeyVersions, listObjectVersions, putBucketLifecycle, putBucketVersioning, type ListVersionsOptions,
+} from './bucketVersioning.ts';
 import { copyObject, type CopyObjectOptions, type CopyObjectResult, type CopySource } from './copyObject.ts';
 import { deleteObject, deleteObjects, type DeleteObjectsResult } from './deleteObjects.ts';
 import { getObject, getObjectToFile, headObject, type GetObjectOptions, type GetObjectResult, type ReadOptions } from './getObject.ts';
@@ -68,6 +71,36 @@ export class CosClient {
   /** Removes the bucket's default encryption. */
   deleteBucketEncryption(bucket: string, signal?: AbortSignal): Promise<void> {
     return deleteBucketEncryption(this.transport, bucket, signal);
+  }
+
+  /** The bucket's versioning status; undefined when versioning was never configured. */
+  getBucketVersioning(bucket: string, signal?: AbortSignal): Promise<VersioningStatus | undefined> {
+    return getBucketVersioning(this.transport, bucket, signal);
+  }
+
+  /** Enables or suspends versioning (a versioned bucket never becomes unversioned again). */
+  putBucketVersioning(bucket: string, status: VersioningStatus, signal?: AbortSignal): Promise<void> {
+    return putBucketVersioning(this.transport, bucket, status, signal);
+  }
+
+  /** The bucket's lifecycle rules ([] when none). */
+  getBucketLifecycle(bucket: string, signal?: AbortSignal): Promise<LifecycleRule[]> {
+    return getBucketLifecycle(this.transport, bucket, signal);
+  }
+
+  /** Replaces the bucket's lifecycle rules (an empty list removes the configuration). */
+  putBucketLifecycle(bucket: string, rules: readonly LifecycleRule[], signal?: AbortSignal): Promise<void> {
+    return putBucketLifecycle(this.transport, bucket, rules, signal);
+  }
+
+  /** One ListObjectVersions page (`encoding-type=url` requested and decoded). */
+  listObjectVersions(bucket: string, options?: ListVersionsOptions): Promise<ListVersionsResult> {
+    return listObjectVersions(this.transport, bucket, options);
+  }
+
+  /** Every version and delete marker of one key, newest first. */
+  listKeyVersions(bucket: string, key: string, signal?: AbortSignal): Promise<VersionEntry[]> {
+    return listKeyVersions(this.transport, bucket, key, signal);
   }
 
   /** One listing page (`encoding-type=url` requested and decoded). */

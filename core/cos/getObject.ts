@@ -15,6 +15,8 @@ import { transportError } from './transportError.ts';
 export interface ReadOptions {
   /** SSE-C key of the object (required to read SSE-C objects). */
   customerKey?: Buffer;
+  /** A version of the object (`?versionId=`); default: the current version. */
+  versionId?: string;
   signal?: AbortSignal;
 }
 
@@ -41,11 +43,15 @@ function readHeaders(options: ReadOptions): Record<string, string> {
   return options.customerKey ? customerKeyHeaders(options.customerKey) : {};
 }
 
+function versionQuery(options: ReadOptions): [string, string][] {
+  return options.versionId === undefined ? [] : [['versionId', options.versionId]];
+}
+
 /** Reads an object (or a range of it) as a stream; the caller must consume or destroy `body`. */
 export async function getObject(transport: Transport, bucket: string, key: string, options: GetObjectOptions = {}): Promise<GetObjectResult> {
   const headers = readHeaders(options);
   if (options.range) headers.range = `bytes=${options.range.start}-${options.range.end ?? ''}`;
-  const response = await transport.open({ operation: 'GET Object', method: 'GET', bucket, key, headers, idempotent: true, signal: options.signal });
+  const response = await transport.open({ operation: 'GET Object', method: 'GET', bucket, key, query: versionQuery(options), headers, idempotent: true, signal: options.signal });
   const result: GetObjectResult = {
     status: response.status,
     info: objectInfoFromHeaders(key, response.headers),
@@ -92,6 +98,6 @@ export async function getObjectToFile(transport: Transport, bucket: string, key:
 
 /** HEAD Object: the object's metadata, confirmed encryption and CRC-64. A missing object throws CosError `NoSuchKey`. */
 export async function headObject(transport: Transport, bucket: string, key: string, options: ReadOptions = {}): Promise<ObjectInfo> {
-  const response = await transport.send({ operation: 'HEAD Object', method: 'HEAD', bucket, key, headers: readHeaders(options), idempotent: true, signal: options.signal });
+  const response = await transport.send({ operation: 'HEAD Object', method: 'HEAD', bucket, key, query: versionQuery(options), headers: readHeaders(options), idempotent: true, signal: options.signal });
   return objectInfoFromHeaders(key, response.headers);
 }

@@ -28,6 +28,7 @@ const generalPatch = object({
   excludes: optional(list(text(1024, 1), 1000)),
   deleteConfirmThreshold: optional(integer(0)),
   startAtLogin: optional(boolean),
+  versionRetentionDays: optional(nullable(integer(1, 3650))),
 });
 
 /**
@@ -63,6 +64,8 @@ export const apiArgumentShapes = {
   rescanFolder: [id],
   retryFailed: [id],
   confirmDeletes: [id, boolean],
+  listFileVersions: [id, text(4096, 1)],
+  restoreFileVersion: [id, text(4096, 1), text(200, 1)],
   getSettings: [],
   updateSettings: [
     object({

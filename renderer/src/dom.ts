@@ -55,13 +55,16 @@ export function progressBar(label: string, testId?: string): { element: HTMLElem
   };
 }
 
-/** A button that asks "Sure?" inline on first press and runs `action` on the second (no modal dialogs). */
-export function confirmButton(label: string, question: string, action: () => void, testId?: string): HTMLElement {
+/**
+ * A button that asks "Sure?" inline on first press and runs `action` on the second (no modal dialogs). `safe` styles it
+ * as an ordinary action rather than a destructive one.
+ */
+export function confirmButton(label: string, question: string, action: () => void, testId?: string, safe = false): HTMLElement {
   const wrapper = h('span', { class: 'confirm' });
-  const start = h('button', { type: 'button', class: 'button danger-quiet', 'data-testid': testId }, label);
+  const start = h('button', { type: 'button', class: safe ? 'button' : 'button danger-quiet', 'data-testid': testId }, label);
   const showStart = (): void => replaceChildren(wrapper, start);
   start.addEventListener('click', () => {
-    const yes = h('button', { type: 'button', class: 'button danger', 'data-testid': testId ? `${testId}-confirm` : undefined }, label);
+    const yes = h('button', { type: 'button', class: safe ? 'button primary' : 'button danger', 'data-testid': testId ? `${testId}-confirm` : undefined }, label);
     const no = h('button', { type: 'button', class: 'button' }, 'Cancel');
     yes.addEventListener('click', () => {
       showStart();

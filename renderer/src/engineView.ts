@@ -33,7 +33,8 @@ export function createEngineView(api: Pick<CosSyncApi, 'rotateEngineKey'>, run: 
       state.className = `pill pill-engine-${engine.state}`;
       summary.textContent = engine.state === 'disabled'
         ? 'The bundled engine is not used by any profile.'
-        : `${engine.endpoint ?? 'No endpoint'} · ${plural(engine.objects, 'object')} · ${formatBytes(engine.bytes)} · encrypted at rest with AES-256-GCM${engine.error ? ` · ${engine.error.message}` : ''}`;
+        : `${engine.endpoint ?? 'No endpoint'} · ${plural(engine.objects, 'object')} · ${formatBytes(engine.bytes)} · ${plural(engine.noncurrentVersions, 'old version')} kept`
+          + ` (${formatBytes(engine.noncurrentBytes)}) · encrypted at rest with AES-256-GCM${engine.error ? ` · ${engine.error.message}` : ''}`;
       replaceChildren(body, ...engine.keys.toReversed().map((key) => h('tr', { class: key.active ? 'active-key' : undefined },
         h('td', {}, `v${key.version}`, key.active ? h('span', { class: 'badge badge-ok' }, 'active') : null),
         h('td', {}, new Date(key.createdAt).toLocaleDateString('en-GB')),

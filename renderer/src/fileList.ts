@@ -41,7 +41,11 @@ function statusText(row: FileRow): string {
 
 /** Writes one row's cells (or a loading placeholder); an error's state is a button that shows the whole error with its fix. */
 function fill(cells: HTMLElement[], row: FileRow | undefined, showError: (row: FileRow) => void): void {
-  const [path, state, size, enc] = cells as [HTMLElement, HTMLElement, HTMLElement, HTMLElement];
+  const [path, state, size, enc, history] = cells as [HTMLElement, HTMLElement, HTMLElement, HTMLElement, HTMLElement];
+  const versions = history.firstElementChild as HTMLButtonElement;
+  versions.hidden = !row || row.encryption === null;
+  versions.dataset.path = row?.path ?? '';
+  if (row) versions.setAttribute('aria-label', `Versions of ${row.path}`);
   if (!row) {
     path.textContent = 'Loading…';
     path.className = 'cell-path muted';
@@ -68,8 +72,8 @@ function fill(cells: HTMLElement[], row: FileRow | undefined, showError: (row: F
   replaceChildren(enc, h('span', { class: `badge badge-${badge.tone}`, title: badge.title, 'data-testid': 'encryption-badge' }, badge.text));
 }
 
-/** Builds the list; it fetches through `api` and renders only what is visible. */
-export function createFileList(api: Pick<CosSyncApi, 'listFiles'>): FileList {
+/** Builds the list; it fetches through `api` and renders only what is visible. A row's Versions button calls `onVersions`. */
+export function createFileList(api: Pick<CosSyncApi, 'listFiles'>, onVersions: (folderId: string, path: string) => void = () => {}): FileList {
   let folderId: string | null = null;
   let total = 0;
   let generation = 0;
@@ -85,7 +89,7 @@ export function createFileList(api: Pick<CosSyncApi, 'listFiles'>): FileList {
   const summary = h('p', { class: 'muted file-summary', 'aria-live': 'polite', 'data-testid': 'file-summary' });
   const spacer = h('div', { class: 'file-spacer' });
   const viewport = h('div', { class: 'file-viewport', tabindex: 0, role: 'table', 'aria-labelledby': 'files-title', 'aria-rowcount': 0, 'data-testid': 'file-list' }, spacer);
-  const header = h('div', { class: 'file-row file-head', role: 'row' }, ...['Path', 'State', 'Size', 'Encryption'].map((name) => h('span', { role: 'columnheader' }, name)));
+  const header = h('div', { class: 'file-row file-head', role: 'row' }, ...['Path', 'State', 'Size', 'Encryption', 'History'].map((name) => h('span', { role: 'columnheader' }, name)));
   const element = h('section', { class: 'card files', 'aria-labelledby': 'files-title' },
     h('div', { class: 'card-head' }, title,
       h('div', { class: 'file-tools' },
@@ -144,7 +148,8 @@ export function createFileList(api: Pick<CosSyncApi, 'listFiles'>): FileList {
     const first = Math.max(0, Math.floor(viewport.scrollTop / rowHeight) - overscan);
     const count = Math.ceil(viewport.clientHeight / rowHeight) + overscan * 2;
     while (pool.length < count) {
-      const cells = [h('span', { class: 'cell-path' }), h('span', { class: 'cell-state' }), h('span', { class: 'cell-size' }), h('span', { class: 'cell-enc' })];
+      const versions = h('button', { type: 'button', class: 'button', 'data-testid': 'file-versions' }, 'Versions');
+      const cells = [h('span', { class: 'cell-path' }), h('span', { class: 'cell-state' }), h('span', { class: 'cell-size' }), h('span', { class: 'cell-enc' }), h('span', { class: 'cell-history' }, versions)];
       const row = h('div', { class: 'file-row', role: 'row', 'data-testid': 'file-row' }, ...cells);
       for (const cell of cells) cell.setAttribute('role', 'cell');
       viewport.append(row);
@@ -193,6 +198,10 @@ export function createFileList(api: Pick<CosSyncApi, 'listFiles'>): FileList {
   });
   stateFilter.addEventListener('change', reset);
   viewport.addEventListener('scroll', schedule, { passive: true });
+  viewport.addEventListener('click', (event) => {
+    const button = (event.target as HTMLElement).closest<HTMLButtonElement>('[data-testid="file-versions"]');
+    if (button?.dataset.path && folderId !== null) onVersions(folderId, button.dataset.path);
+  });
   new ResizeObserver(schedule).observe(viewport);
 
   return {

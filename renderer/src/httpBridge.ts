@@ -22,9 +22,9 @@ export type ConnectionState = 'connecting' | 'open' | 'lost' | 'unauthorized';
 // Record<CosSyncMethod, true> makes this list fail to compile when the contract gains a method.
 const methodNames: Record<CosSyncMethod, true> = {
   getSnapshot: true, listFiles: true, listActivity: true, addFolder: true, removeFolder: true, pauseFolder: true, resumeFolder: true,
-  pauseAll: true, resumeAll: true, rescanFolder: true, retryFailed: true, confirmDeletes: true, getSettings: true, updateSettings: true,
-  testProfile: true, startUpload: true, cancelUpload: true, startBucketJob: true, controlBucketJob: true, listBucketJobs: true, getEngineStatus: true,
-  rotateEngineKey: true,
+  pauseAll: true, resumeAll: true, rescanFolder: true, retryFailed: true, confirmDeletes: true, listFileVersions: true, restoreFileVersion: true,
+  getSettings: true, updateSettings: true, testProfile: true, startUpload: true, cancelUpload: true, startBucketJob: true, controlBucketJob: true,
+  listBucketJobs: true, getEngineStatus: true, rotateEngineKey: true,
 };
 
 async function readResult(response: Response): Promise<unknown> {

@@ -13,6 +13,7 @@ import { createSettingsView } from './settingsView.ts';
 import { createThroughputChart } from './throughputChart.ts';
 import { setupTabs } from './tabs.ts';
 import { withSessionToken } from './sessionToken.ts';
+import { createVersionsPanel } from './versionsPanel.ts';
 
 const toast = byId('toast');
 let toastTimer: number | undefined;
@@ -28,8 +29,12 @@ function run(label: string, action: () => Promise<unknown>): void {
   });
 }
 
-const files = createFileList(bridge);
-const folders = createFoldersView(bridge, run, (folder) => files.setFolder(folder.id, folder.localPath));
+const versions = createVersionsPanel(bridge);
+const files = createFileList(bridge, (folderId, path) => versions.show(folderId, path));
+const folders = createFoldersView(bridge, run, (folder) => {
+  versions.hide();
+  files.setFolder(folder.id, folder.localPath);
+});
 const chart = createThroughputChart();
 const engine = createEngineView(bridge, run, (status) => engine.render(status));
 const activity = createActivityView(bridge);
@@ -42,7 +47,7 @@ const onSettings = (settings: Parameters<typeof profiles.render>[0]): void => {
 };
 const profiles = createSettingsView(bridge, (settings) => onSettings(settings));
 const general = createGeneralView(bridge, (settings) => onSettings(settings), bridge.kind === 'desktop');
-byId('column-main').append(folders.element, files.element);
+byId('column-main').append(folders.element, files.element, versions.element);
 byId('column-side').append(chart.element, engine.element, activity.element);
 byId('panel-settings').append(profiles.element, general.element);
 byId('panel-bucket').append(bucket.element);

@@ -1,5 +1,5 @@
 /** An in-memory CosSyncService that simulates a large sync with realistic events, for UI and web-host tests. */
-import type { ActivityEntry, AppEvent, AppEventListener, AppSettings, AppSnapshot, CosSyncService, EngineStatus, FileRow, FolderSnapshot, FolderStatus, OverallState, ThroughputSample } from '../../core/app/contract.ts';
+import type { ActivityEntry, AppEvent, AppEventListener, AppSettings, AppSnapshot, CosSyncService, EngineStatus, FileRow, FileVersion, FolderSnapshot, FolderStatus, OverallState, ThroughputSample } from '../../core/app/contract.ts';
 import { activityView } from '../../core/app/statusViews.ts';
 import { CosSyncError } from '../../core/common/errors.ts';
 import { createFakeFiles, createSyncedFiles } from './fakeFiles.ts';
@@ -75,10 +75,16 @@ export function createFakeService(options: FakeServiceOptions = {}): FakeService
       { kind: 'cos', id: 'tencent', name: 'Tencent COS', secretId: 'AKIDexampleexampleexample', hasSecretKey: true, region: 'ap-guangzhou', bucket: 'photos-1250000000', endpoint: null },
     ],
     defaultProfileId: 'tencent',
-    general: { concurrency: 4, bandwidthLimit: null, excludes: ['*.tmp', '.DS_Store'], deleteConfirmThreshold: 100, startAtLogin: false },
+    general: { concurrency: 4, bandwidthLimit: null, excludes: ['*.tmp', '.DS_Store'], deleteConfirmThreshold: 100, startAtLogin: false, versionRetentionDays: 30 },
     secretStorage: { kind: 'file', description: '/home/ana/.cos-sync/secrets.json (readable by you only)' },
   };
-  const engine: EngineStatus = { state: 'running', endpoint: 'http://127.0.0.1:9100', activeKeyVersion: 1, keys: [{ version: 1, createdAt: start - 86_400_000 * 30, objects: 240, active: true }], objects: 240, bytes: 0, rotation: null };
+  const versions = new Map<string, FileVersion[]>();
+  // Three versions a day apart, the oldest written before versioning was on (version null).
+  const fakeVersions = (filePath: string): FileVersion[] => [0, 1, 2].map((age) => ({
+    versionId: age === 2 ? 'null' : `v${filePath.length}x${age}`, isLatest: age === 0, deleteMarker: false, size: 1000 * (3 - age), modifiedAt: start - age * 86_400_000,
+    encryption: { algorithm: 'AES256', verifiedAt: start, checksumVerified: false },
+  }));
+  const engine: EngineStatus = { state: 'running', endpoint: 'http://127.0.0.1:9100', activeKeyVersion: 1, keys: [{ version: 1, createdAt: start - 86_400_000 * 30, objects: 240, active: true }], objects: 240, bytes: 0, noncurrentVersions: 12, noncurrentBytes: 3_400_000, rotation: null };
   engine.bytes = files.get('documents')!.reduce((sum, row) => sum + row.size, 0);
 
   const emit = (event: AppEvent): void => {
@@ -311,6 +317,24 @@ export function createFakeService(options: FakeServiceOptions = {}): FakeService
     async confirmDeletes(id, accept) {
       record('confirmDeletes', [id, accept]);
       setStatus(folderOf(id), { kind: 'idle', lastSyncedAt: Date.now() });
+    },
+    async listFileVersions(id, filePath) {
+      record('listFileVersions', [id, filePath]);
+      const folder = folderOf(id);
+      const list = versions.get(`${id}/${filePath}`) ?? fakeVersions(filePath);
+      versions.set(`${id}/${filePath}`, list);
+      return { folderId: id, path: filePath, bucket: folder.bucket, key: folder.prefix + filePath, versioning: 'Enabled', retentionDays: settings.general.versionRetentionDays, versions: structuredClone(list) };
+    },
+    async restoreFileVersion(id, filePath, versionId) {
+      record('restoreFileVersion', [id, filePath, versionId]);
+      const list = versions.get(`${id}/${filePath}`) ?? fakeVersions(filePath);
+      const source = list.find((version) => version.versionId === versionId);
+      if (!source || source.deleteMarker) throw Object.assign(new Error('That version cannot be restored.'), { code: 'NoSuchVersion' });
+      for (const version of list) version.isLatest = false;
+      const restored: FileVersion = { ...source, versionId: `v${Date.now().toString(16)}`, isLatest: true, modifiedAt: Date.now() };
+      list.unshift(restored);
+      versions.set(`${id}/${filePath}`, list);
+      return structuredClone(restored);
     },
     async getSettings() {
       return structuredClone(settings);

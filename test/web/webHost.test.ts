@@ -285,5 +285,5 @@ describe('web host', () => {
 
 test('apiMethods lists every contract method exactly once', () => {
   assert.equal(new Set(apiMethods).size, apiMethods.length);
-  assert.equal(apiMethods.length, 22);
+  assert.equal(apiMethods.length, 24);
 });

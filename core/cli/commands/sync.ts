@@ -4,6 +4,7 @@ import path from 'node:path';
 import { stat } from 'node:fs/promises';
 import { describeEncryption } from '../../protocol/serverSideEncryption.ts';
 import { startFolderSync } from '../../app/folderSync.ts';
+import { DEFAULT_RETENTION_DAYS } from '../../app/versionRetention.ts';
 import { errorCount } from '../../sync/journalErrors.ts';
 import type { FileStatusEvent, FolderStatusEvent } from '../../sync/syncStatus.ts';
 import { parseCommandLine, UsageError } from '../arguments.ts';
@@ -15,6 +16,7 @@ const options = {
   journal: { type: 'string' },
   delete: { type: 'string' },
   'bandwidth-limit': { type: 'string' },
+  'keep-versions': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -32,6 +34,11 @@ ${connectionOptionHelp}
   --delete POLICY         keep (default: never delete remote objects), mirror (needs a .cos-sync-root file
                           in DIR; large batches stop and ask) or backup (move to .cos-sync-trash/ instead)
   --bandwidth-limit N     upload at most N bytes/s (e.g. 2M)
+  --keep-versions DAYS    make the bucket keep old versions of files for DAYS days (or 'forever') so that an
+                          overwrite or delete can be undone: turns versioning on (a suspended bucket stays
+                          suspended) and sets a lifecycle rule that removes older versions after DAYS days.
+                          Default with --endpoint (the bundled engine): 30. Default on real COS, or 'off':
+                          the bucket's versioning and lifecycle are left as they are.
   --journal FILE          journal database (default ~/.cos-sync/cli-journal.sqlite)
   -h, --help              show this help
 
@@ -79,6 +86,15 @@ function parseRate(text: string | undefined): number {
   return Math.round(Number(match[1]) * unit);
 }
 
+/** `--keep-versions`: days, null for 'forever', undefined for 'off'; default 30 days with --endpoint, off on real COS. */
+function parseKeepVersions(text: string | undefined, endpoint: string | undefined): number | null | undefined {
+  if (text === undefined) return endpoint === undefined ? undefined : DEFAULT_RETENTION_DAYS;
+  if (text === 'off') return undefined;
+  if (text === 'forever') return null;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 3650) throw new UsageError(`--keep-versions must be a number of days (1-3650), forever or off (got '${text}').`);
+  return Number(text);
+}
+
 /** Runs the command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, options);
@@ -94,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   if (policy !== 'keep' && policy !== 'mirror' && policy !== 'backup') throw new UsageError(`--delete must be keep, mirror or backup (got '${policy}').`);
   const bandwidthLimit = parseRate(values['bandwidth-limit'] as string | undefined);
   const once = Boolean(values.once);
+  const keepVersionsDays = parseKeepVersions(values['keep-versions'] as string | undefined, connection.endpoint);
 
   const sync = await startFolderSync({
     localPath,
@@ -102,7 +119,15 @@ export async function run(argv: string[]): Promise<number> {
     deletePolicy: policy,
     watch: !once,
     bandwidthLimit,
+    ...(keepVersionsDays !== undefined ? { keepVersionsDays } : {}),
   });
+  if (sync.retentionError !== undefined) console.error(`Could not make ${connection.bucket} keep old versions: ${failureText(sync.retentionError, connection.bucket, connection.region)}`);
+  if (sync.retention) {
+    const { versioning, retentionDays } = sync.retention;
+    console.error(versioning === 'Enabled'
+      ? `Versioning is on: old versions are kept ${retentionDays === null ? 'until deleted' : `for ${retentionDays} days`}.`
+      : `Versioning of ${connection.bucket} is suspended (left as it was): an overwrite cannot be undone.`);
+  }
   let lastFolderLine = '';
   const progress = { stopped: false, passStarted: false };
   sync.manager.on('file-status', (event) => {

@@ -1,6 +1,5 @@
 /** Sync benchmark against the bundled engine (child process), side by side with rclone where it applies: `npm run bench:sync`. */
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,14 +12,14 @@ import type { FolderConfig } from '../core/sync/folderConfig.ts';
 import { SyncManager } from '../core/sync/syncManager.ts';
 import { createChokidarWatcher } from '../core/sync/watcherChokidar.ts';
 import { nativeWatcherFactory } from '../core/sync/watcherNative.ts';
-import { rcloneEnv, startEngineChild } from './enginePeers.ts';
+import { BENCH_BUCKET, BENCH_CREDENTIALS, BENCH_REGION, rcloneEnv, runProcess, startEngineChild } from './benchKit.ts';
 import { writeRandomFile } from './randomFile.ts';
 import { printTable, type Cell } from './table.ts';
 
 const MiB = 1024 * 1024;
-const BUCKET = 'bench-1250000000';
-const REGION = 'ap-guangzhou';
-const CREDENTIALS = { secretId: 'AKIDbenchSync000000000000000000000', secretKey: 'benchSyncSecretKey00000000000000' };
+const BUCKET = BENCH_BUCKET;
+const REGION = BENCH_REGION;
+const CREDENTIALS = BENCH_CREDENTIALS;
 const SELF = fileURLToPath(import.meta.url);
 /** Files in flight: our default FolderConfig.concurrency, and rclone's --transfers. */
 const CONCURRENCY = 4;
@@ -90,48 +89,20 @@ async function childMain(task: ChildTask): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-/** Runs a command; resolves with its exit code, output and peak RSS (VmHWM polled from /proc). */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | string; stdout: string; stderr: string; seconds: number; peakRssMiB: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    let peak = 0;
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text.slice(-4000)));
-    const sample = setInterval(() => {
-      try {
-        const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (hwm) peak = Math.max(peak, Number(hwm[1]) / 1024);
-      } catch {
-        // The process is gone.
-      }
-    }, 50);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      clearInterval(sample);
-      clearTimeout(timer);
-      resolve({ code: code ?? signal ?? -1, stdout, stderr, seconds: (performance.now() - started) / 1000, peakRssMiB: peak });
-    });
-  });
-}
-
 async function runChild(task: ChildTask, timeoutMs: number): Promise<Record<string, number>> {
-  const result = await run(process.execPath, [SELF, '--child', JSON.stringify(task)], process.env, timeoutMs);
+  const result = await runProcess(process.execPath, [SELF, '--child', JSON.stringify(task)], process.env, timeoutMs);
   if (result.code !== 0) throw new Error(`child ${task.mode} exited ${result.code}: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
 }
 
 async function rclone(endpoint: string, args: string[], timeoutMs: number): Promise<{ seconds: number; peakRssMiB: number }> {
-  const result = await run('rclone', [...args, '--s3-no-check-bucket'], rcloneEnv(endpoint, CREDENTIALS, REGION, { RCLONE_CONFIG_ENG_SERVER_SIDE_ENCRYPTION: 'AES256' }), timeoutMs);
+  const result = await runProcess('rclone', [...args, '--s3-no-check-bucket'], rcloneEnv(endpoint), timeoutMs);
   if (result.code !== 0) throw new Error(`rclone ${args[0]} exited ${result.code}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
   return { seconds: result.seconds, peakRssMiB: result.peakRssMiB };
 }
 
 async function rcloneAvailable(): Promise<boolean> {
-  return run('rclone', ['version'], rcloneEnv('', CREDENTIALS, REGION), 10_000).then((r) => r.code === 0, () => false);
+  return runProcess('rclone', ['version'], rcloneEnv(''), 10_000).then((r) => r.code === 0, () => false);
 }
 
 function writeTree(root: string, count: number, size: number): void {
@@ -156,8 +127,9 @@ async function main(): Promise<void> {
   const deadline = Date.now() + BUDGET_MS;
   const base = await mkdtemp(path.join(tmpdir(), 'cos-sync-bench-sync-'));
   const rows: Cell[][] = [];
-  const { endpoint, child: engine } = await startEngineChild(path.join(base, 'engine'), BUCKET, CREDENTIALS);
-  const stopEngine = (): void => void engine.kill('SIGTERM');
+  const engine = await startEngineChild(path.join(base, 'engine'));
+  const endpoint = engine.endpoint;
+  const stopEngine = (): void => void engine.child.kill('SIGTERM');
   process.once('SIGINT', stopEngine);
   const hasRclone = await rcloneAvailable();
   const remaining = (): number => deadline - Date.now();
@@ -281,8 +253,7 @@ async function main(): Promise<void> {
     }
   } finally {
     process.off('SIGINT', stopEngine);
-    engine.kill('SIGTERM');
-    await new Promise((resolve) => engine.once('exit', resolve));
+    await engine.stop();
     await rm(base, { recursive: true, force: true });
   }
   printTable(`Sync vs rclone against the bundled engine (loopback; ${CONCURRENCY} files in flight)`, ['Measurement', 'COS Sync', 'rclone', 'Notes'], rows);

@@ -17,8 +17,8 @@ export {
 export type { StoredSpan } from './packageFormat.ts';
 export { createEncryptStream, encryptBuffer } from './encryptStream.ts';
 export type { EncryptOptions, RandomSource } from './encryptStream.ts';
-export { createDecryptStream, decryptBuffer } from './decryptStream.ts';
-export type { DecryptOptions, PlainRange } from './decryptStream.ts';
+export { createDecryptStream, createPackageOpener, decryptBuffer } from './decryptStream.ts';
+export type { DecryptOptions, PackageOpener, PlainRange } from './decryptStream.ts';
 export { MASTER_KEY_ID, generateDataKey, isValidKeyId, parseSealedKey, rewrapDataKey, sealDataKey, unsealDataKey } from './sealedKey.ts';
 export type { MasterKey, MasterKeyLookup, SealedKey } from './sealedKey.ts';
 export { DEFAULT_ROTATION_AGE_MS, KEYRING_FILE, Keyring } from './keyring.ts';

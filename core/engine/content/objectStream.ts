@@ -1,6 +1,7 @@
 /** Reads an object's plaintext (whole or one range) across its segments, decrypting only the packages a range touches. */
+import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { createDecryptStream, HEADER_SIZE, storedSpanForRange } from '../../crypto/index.ts';
+import { HEADER_SIZE, PACKAGE_SIZE, STORED_PACKAGE_SIZE, createPackageOpener, storedSpanForRange, type PackageOpener } from '../../crypto/index.ts';
 import type { BlobStore } from '../storage/blobStore.ts';
 import { segmentContext, type DataKeys } from '../keys/dataKeys.ts';
 import type { SegmentRow, SseRecord } from '../storage/engineIndex.ts';
@@ -16,6 +17,10 @@ export interface ObjectSource {
   refresh?: (blobId: string) => SegmentRow | undefined;
 }
 
+/** Packages per positional read: 1 MiB of plaintext per read, decrypted while the next read is in flight. */
+const PACKAGES_PER_READ = 16;
+const PLAIN_READ_SIZE = PACKAGES_PER_READ * PACKAGE_SIZE;
+
 function unsealCurrent(keys: DataKeys, source: ObjectSource, segment: SegmentRow): Buffer | undefined {
   try {
     return keys.unseal(source.record, segment, source.bucket, source.key, source.customerKey);
@@ -27,30 +32,180 @@ function unsealCurrent(keys: DataKeys, source: ObjectSource, segment: SegmentRow
   }
 }
 
-async function* segmentBytes(blobs: BlobStore, keys: DataKeys, source: ObjectSource, segment: SegmentRow, start: number, end: number): AsyncGenerator<Buffer> {
+/** One positional read of a segment: `length` stored bytes at `position`, then what to do with them. */
+interface ReadStep {
+  position: number;
+  length: number;
+  /** Plaintext chunks for these stored bytes (decrypted and verified, or the bytes themselves). */
+  deliver(bytes: Buffer): Buffer[];
+}
+
+/** The reads of one segment, in order: plain spans as they are, encrypted spans in whole packages. */
+async function* segmentSteps(handle: FileHandle, keys: DataKeys, source: ObjectSource, segment: SegmentRow, start: number, end: number): AsyncGenerator<ReadStep> {
   const dataKey = unsealCurrent(keys, source, segment);
   if (!dataKey) {
-    const file = blobs.read(segment.blobId, start, end);
-    try {
-      for await (const chunk of file) yield chunk as Buffer;
-    } finally {
-      file.destroy();
+    for (let position = start; position <= end; position += PLAIN_READ_SIZE) {
+      yield { position, length: Math.min(PLAIN_READ_SIZE, end + 1 - position), deliver: (bytes) => [bytes] };
     }
     return;
   }
-  const context = segmentContext(source.bucket, source.key, segment.uploadId, segment.partNumber, segment.blobId);
-  const span = storedSpanForRange(segment.size, start, end);
-  const header = await blobs.readAt(segment.blobId, 0, HEADER_SIZE);
-  const decrypt = createDecryptStream({ dataKey, context, plainSize: segment.size, range: { start, end }, header });
-  const file = blobs.read(segment.blobId, span.offset, span.offset + span.length - 1);
-  file.on('error', (error) => decrypt.destroy(error));
-  file.pipe(decrypt);
+  let opener: PackageOpener;
   try {
-    for await (const chunk of decrypt) yield chunk as Buffer;
+    const header = Buffer.alloc(HEADER_SIZE);
+    const { bytesRead } = await handle.read(header, 0, HEADER_SIZE, 0);
+    const context = segmentContext(source.bucket, source.key, segment.uploadId, segment.partNumber, segment.blobId);
+    opener = createPackageOpener({ dataKey, context, plainSize: segment.size, range: { start, end }, header: header.subarray(0, bytesRead) });
   } finally {
-    file.destroy();
-    decrypt.destroy();
     dataKey.fill(0);
+  }
+  const span = storedSpanForRange(segment.size, start, end);
+  let position = span.offset;
+  for (let first = opener.first; first <= opener.last; first += PACKAGES_PER_READ) {
+    const last = Math.min(opener.last, first + PACKAGES_PER_READ - 1);
+    const length = (last - first) * STORED_PACKAGE_SIZE + opener.storedLength(last);
+    yield {
+      position,
+      length,
+      deliver(bytes) {
+        const plain: Buffer[] = [];
+        let offset = 0;
+        for (let sequence = first; sequence <= last; sequence++) {
+          const stored = opener.storedLength(sequence);
+          // A short read leaves a short package, which fails its tag like any other truncation.
+          const chunk = opener.open(sequence, bytes.subarray(offset, Math.min(bytes.length, offset + stored)));
+          if (chunk.length > 0) plain.push(chunk);
+          offset += stored;
+        }
+        return plain;
+      },
+    };
+    position += length;
+  }
+}
+
+/** A segment (or the part of it the range touches) with its inclusive byte range. */
+interface SegmentSpan {
+  segment: SegmentRow;
+  start: number;
+  end: number;
+}
+
+function spansOf(segments: SegmentRow[], start: number, end: number): SegmentSpan[] {
+  const spans: SegmentSpan[] = [];
+  let offset = 0;
+  for (const segment of segments) {
+    const first = offset;
+    const last = offset + segment.size - 1;
+    offset += segment.size;
+    if (segment.size === 0 || last < start || first > end) continue;
+    spans.push({ segment, start: Math.max(start, first) - first, end: Math.min(end, last) - first });
+  }
+  return spans;
+}
+
+/**
+ * Reads segments with positional reads on one FileHandle per segment. The read of step n+1 is issued
+ * before step n is decrypted, so disk (or page cache, on the thread pool) and AES-GCM on the main thread
+ * overlap; each step is one read into its own buffer and one push per package, with no stream in between.
+ */
+class ObjectReadable extends Readable {
+  readonly #blobs: BlobStore;
+  readonly #keys: DataKeys;
+  readonly #source: ObjectSource;
+  readonly #spans: SegmentSpan[];
+  #handle: FileHandle | undefined;
+  #steps: AsyncGenerator<ReadStep> | undefined;
+  #ahead: Promise<{ step: ReadStep; bytes: Buffer } | undefined> | undefined;
+  #reading = false;
+
+  constructor(blobs: BlobStore, keys: DataKeys, source: ObjectSource, spans: SegmentSpan[]) {
+    super({ highWaterMark: PLAIN_READ_SIZE });
+    this.#blobs = blobs;
+    this.#keys = keys;
+    this.#source = source;
+    this.#spans = spans;
+  }
+
+  /** The next step's bytes, opening the next segment when the current one is done; undefined at the end. */
+  async #fetch(): Promise<{ step: ReadStep; bytes: Buffer } | undefined> {
+    for (;;) {
+      if (!this.#steps) {
+        const span = this.#spans.shift();
+        if (!span) return undefined;
+        const handle = await this.#blobs.openRead(span.segment.blobId);
+        if (this.destroyed) {
+          // Destroyed while the segment was opening: nothing would close it later.
+          await handle.close();
+          return undefined;
+        }
+        this.#handle = handle;
+        this.#steps = segmentSteps(this.#handle, this.#keys, this.#source, span.segment, span.start, span.end);
+      }
+      const next = await this.#steps.next();
+      if (next.done) {
+        this.#steps = undefined;
+        const handle = this.#handle;
+        this.#handle = undefined;
+        await handle?.close();
+        continue;
+      }
+      const step = next.value;
+      const bytes = Buffer.allocUnsafe(step.length);
+      const { bytesRead } = await this.#handle!.read(bytes, 0, step.length, step.position);
+      return { step, bytes: bytes.subarray(0, bytesRead) };
+    }
+  }
+
+  override _read(): void {
+    if (this.#reading) return;
+    this.#reading = true;
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      let wanted = true;
+      while (wanted && !this.destroyed) {
+        const current = await (this.#ahead ?? this.#fetch());
+        this.#ahead = undefined;
+        if (this.destroyed) return;
+        if (!current) {
+          this.push(null);
+          return;
+        }
+        // Start the next read before this one is decrypted.
+        this.#ahead = this.#fetch();
+        this.#ahead.catch(() => {});
+        for (const chunk of current.step.deliver(current.bytes)) wanted = this.push(chunk);
+      }
+    } catch (error) {
+      this.destroy(error as Error);
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    void this.#close(error, callback);
+  }
+
+  /** Waits for a read in flight, then closes the open segment; the stream's destroy callback runs last. */
+  async #close(error: Error | null, callback: (error?: Error | null) => void): Promise<void> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    try {
+      await ahead;
+    } catch {
+      // The stream is being destroyed: a failed read-ahead changes nothing.
+    }
+    try {
+      await this.#steps?.return(undefined);
+      await this.#handle?.close();
+    } catch {
+      // Closing a segment that failed is best effort.
+    }
+    this.#handle = undefined;
+    callback(error);
   }
 }
 
@@ -63,19 +218,9 @@ export function createObjectStream(blobs: BlobStore, keys: DataKeys, source: Obj
   const total = source.segments.reduce((sum, segment) => sum + segment.size, 0);
   const start = range?.start ?? 0;
   const end = range?.end ?? total - 1;
-  async function* generate(): AsyncGenerator<Buffer> {
-    let offset = 0;
-    for (const segment of source.segments) {
-      const first = offset;
-      const last = offset + segment.size - 1;
-      offset += segment.size;
-      if (segment.size === 0 || last < start || first > end) continue;
-      yield* segmentBytes(blobs, keys, source, segment, Math.max(start, first) - first, Math.min(end, last) - first);
-    }
-  }
   // The blobs stay on disk until this stream closes, even if the object is replaced or deleted meanwhile.
   const release = blobs.retain(source.segments.map((segment) => segment.blobId));
-  const stream = Readable.from(generate(), { objectMode: false, highWaterMark: 256 * 1024 });
+  const stream = new ObjectReadable(blobs, keys, source, spansOf(source.segments, start, end));
   stream.once('close', release);
   return stream;
 }

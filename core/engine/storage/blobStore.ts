@@ -1,6 +1,5 @@
 /** Blob files under DATA/blobs/<2 hex>/<id>: written in DATA/tmp, made durable, renamed into place; orphans swept at start. */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -99,21 +98,9 @@ export class BlobStore {
     };
   }
 
-  /** A read stream over bytes `start..end` (inclusive) of a blob. */
-  read(id: string, start: number, end: number): ReadStream {
-    return createReadStream(this.pathOf(id), { start, end, highWaterMark: 256 * 1024 });
-  }
-
-  /** Reads `length` bytes at `position` (stream headers). */
-  async readAt(id: string, position: number, length: number): Promise<Buffer> {
-    const handle = await open(this.pathOf(id), 'r');
-    try {
-      const buffer = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(buffer, 0, length, position);
-      return buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
+  /** Opens a committed blob for positional reads; the caller closes the handle. */
+  openRead(id: string): Promise<FileHandle> {
+    return open(this.pathOf(id), 'r');
   }
 
   /** Start-up sweep: removes every temp file and every blob the index does not know. Returns how many files were removed. */

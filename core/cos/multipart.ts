@@ -18,7 +18,7 @@ import type { WriteOptions } from './putObject.ts';
 import { bufferBody, fileRangeBody, md5Base64, md5OfFileRange, meteredBody, readFileRange, type BodyMeter, type RequestBody } from './requestBody.ts';
 import type { Transport } from './transport.ts';
 
-/** Parts up to this size are read into memory once (MD5, CRC-64 and body from one read); larger ones are read twice. */
+/** With Content-MD5, parts up to this size are read into memory once (MD5, CRC-64 and body from one read); larger ones are read twice. */
 const IN_MEMORY_PART = 64 * 1024 * 1024;
 
 /** A part body: bytes, or a range of a file. */
@@ -37,6 +37,12 @@ export interface UploadPartOptions extends BodyMeter {
   /** The upload's encryption; SSE-C parts carry the key triple, and their echo is checked. */
   sse?: SseRequest;
   signal?: AbortSignal;
+  /**
+   * Send Content-MD5 (for servers that return no CRC-64): costs an MD5 pass before the part is sent. Default
+   * false: a file range streams straight from the file and its CRC-64, computed as it is written, is compared
+   * with the server's.
+   */
+  contentMd5?: boolean;
 }
 
 const ssecHeaders = (sse: SseRequest | undefined): Record<string, string> => (sse?.mode === 'customer' ? customerKeyHeaders(sse.key) : {});
@@ -53,8 +59,10 @@ export async function initiateMultipartUpload(transport: Transport, bucket: stri
   return { uploadId, encryption: requireEncryption(sse, responseHeaders, transport.writeTarget('Initiate Multipart Upload', bucket, key)) };
 }
 
-async function partBody(source: PartSource): Promise<{ body: RequestBody; md5: string }> {
+async function partBody(source: PartSource, contentMd5: boolean): Promise<{ body: RequestBody; md5?: string }> {
   if (source instanceof Uint8Array) return { body: bufferBody(source), md5: md5Base64(source) };
+  // One read of each byte: streamed from the file, CRC-64 computed while it is written.
+  if (!contentMd5) return { body: fileRangeBody(source.path, source.offset, source.length) };
   if (source.length <= IN_MEMORY_PART) {
     const buffer = await readFileRange(source.path, source.offset, source.length);
     return { body: bufferBody(buffer), md5: md5Base64(buffer) };
@@ -63,11 +71,12 @@ async function partBody(source: PartSource): Promise<{ body: RequestBody; md5: s
 }
 
 /**
- * Uploads one part with Content-MD5, computing its CRC-64 while it is written and comparing it with the part CRC
- * the server returns (`Crc64Mismatch`). Retried on transient failures (the source is re-readable).
+ * Uploads one part (with Content-MD5 for bytes, or for a file range when `contentMd5` is set), computing its CRC-64
+ * while it is written and comparing it with the part CRC the server returns (`Crc64Mismatch`). Retried on
+ * transient failures (the source is re-readable).
  */
 export async function uploadPart(transport: Transport, bucket: string, key: string, uploadId: string, partNumber: number, source: PartSource, options: UploadPartOptions = {}): Promise<UploadedPart> {
-  const prepared = await partBody(source);
+  const prepared = await partBody(source, options.contentMd5 ?? false);
   const body = meteredBody(prepared.body, options);
   const response = await transport.send({
     operation: 'Upload Part',
@@ -75,7 +84,7 @@ export async function uploadPart(transport: Transport, bucket: string, key: stri
     bucket,
     key,
     query: [['partNumber', String(partNumber)], ['uploadId', uploadId]],
-    headers: { 'content-md5': prepared.md5, ...ssecHeaders(options.sse) },
+    headers: { ...(prepared.md5 ? { 'content-md5': prepared.md5 } : {}), ...ssecHeaders(options.sse) },
     body,
     idempotent: true,
     signal: options.signal,

@@ -28,8 +28,10 @@ export interface UploadFileOptions {
   sse?: SseRequest;
   contentType?: string;
   metadata?: Record<string, string>;
-  /** Part size in bytes (rounded up to MiB; at least 1 MiB and size/10000). Default max(8 MiB, size/10000). */
+  /** Part size in bytes (rounded up to MiB; at least 1 MiB and size/10000). Default: {@link choosePartSize} from the size, the concurrency and the measured round trip. */
   partSize?: number;
+  /** Send Content-MD5 with every part (servers that return no CRC-64); costs an MD5 pass before each part. Default false. */
+  contentMd5?: boolean;
   /** Files of at least this size use multipart. Default 16 MiB. */
   multipartThreshold?: number;
   /** Parts in flight at once. Default: the client's concurrency. */
@@ -62,9 +64,28 @@ function cancelled(key: string, cause?: unknown): CosSyncError {
   return new CosSyncError('Cancelled', `The upload of '${key}' was cancelled.`, { retry: 'cancelled', cause });
 }
 
-/** The part size for a file: at least `requested` (default 8 MiB), 1 MiB and size/10000, rounded up to MiB. */
-export function choosePartSize(size: number, requested?: number): number {
-  const wanted = Math.max(requested ?? 8 * MiB, MiB, Math.ceil(size / 10_000));
+/** What {@link choosePartSize} may weigh besides the file size. */
+export interface PartSizeHints {
+  /** Parts in flight at once. */
+  concurrency?: number;
+  /** Measured round trip of one small request (the Initiate), in milliseconds. */
+  roundTripMs?: number;
+}
+
+/**
+ * The part size for a file, rounded up to MiB: `requested` when given (at least 1 MiB and size/10000); otherwise
+ * about four parts per worker (so the workers stay busy to the end) between 8 and 64 MiB, and large enough
+ * that one round trip costs at most ~5 % of a part's transfer time at 100 MB/s per connection.
+ */
+export function choosePartSize(size: number, requested?: number, hints: PartSizeHints = {}): number {
+  const floor = Math.max(MiB, Math.ceil(size / 10_000));
+  let wanted: number;
+  if (requested !== undefined) wanted = Math.max(requested, floor);
+  else {
+    const perWorker = Math.ceil(size / (Math.max(1, hints.concurrency ?? 4) * 4));
+    const roundTripBound = ((hints.roundTripMs ?? 0) / 1000) * 100e6 * 20;
+    wanted = Math.max(floor, Math.min(64 * MiB, Math.max(8 * MiB, perWorker, roundTripBound)));
+  }
   return Math.ceil(wanted / MiB) * MiB;
 }
 
@@ -106,7 +127,7 @@ async function uploadMultipart(
   progress: ProgressTracker,
   concurrency: number,
 ): Promise<UploadFileResult> {
-  let partSize = options.resume?.partSize ?? choosePartSize(size, options.partSize);
+  let partSize = options.resume?.partSize ?? 0;
   let uploadId: string | undefined;
   let done = new Map<number, UploadedPart>();
   if (options.resume) {
@@ -114,14 +135,14 @@ async function uploadMultipart(
     if (kept) {
       uploadId = options.resume.uploadId;
       done = kept;
-    } else {
-      partSize = choosePartSize(size, options.partSize);
     }
   }
   if (uploadId === undefined) {
     if (options.signal?.aborted) throw cancelled(key);
     // Not cancellable mid-flight: a cancelled Initiate could still create an upload whose id we would never learn.
+    const started = performance.now();
     uploadId = (await initiateMultipartUpload(transport, bucket, key, { sse, contentType: options.contentType, metadata: options.metadata })).uploadId;
+    partSize = choosePartSize(size, options.partSize, { concurrency, roundTripMs: performance.now() - started });
     if (options.signal?.aborted) {
       await abortMultipartUpload(transport, bucket, key, uploadId, AbortSignal.timeout(30_000)).catch(() => undefined);
       throw cancelled(key);
@@ -142,6 +163,7 @@ async function uploadMultipart(
         const part = await uploadPart(transport, bucket, key, uploadId, number, { path: filePath, offset, length: Math.min(partSize, size - offset) }, {
           sse,
           signal,
+          contentMd5: options.contentMd5,
           throttle: options.throttle,
           onBytes: (bytes) => progress.update(number, bytes),
         });

@@ -1,5 +1,6 @@
 /** uploadFile: part sizing, progress, throttling, resume, abort on failure, cancellation and SSE modes. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { choosePartSize } from '../../core/cos/uploadFile.ts';
 import type { UploadedPart } from '../../core/cos/multipart.ts';
@@ -10,11 +11,24 @@ import { BUCKET, clientFor, fakeWithClient, randomFile, tempFolder } from './cos
 const MiB = 1024 * 1024;
 
 describe('choosePartSize', () => {
-  it('uses at least 8 MiB, size/10000 and 1 MiB, rounded up to MiB', () => {
-    assert.equal(choosePartSize(100 * MiB), 8 * MiB);
-    assert.equal(choosePartSize(200 * 1024 * MiB), 21 * MiB);
+  it('honours a requested size of at least 1 MiB and size/10000, rounded up to MiB', () => {
     assert.equal(choosePartSize(100 * MiB, 3 * MiB + 1), 4 * MiB);
     assert.equal(choosePartSize(100 * MiB, 1000), MiB);
+    assert.equal(choosePartSize(200 * 1024 * MiB, 8 * MiB), 21 * MiB);
+  });
+
+  it('by default gives each worker about four parts, between 8 and 64 MiB', () => {
+    assert.equal(choosePartSize(100 * MiB), 8 * MiB);
+    assert.equal(choosePartSize(1024 * MiB, undefined, { concurrency: 4 }), 64 * MiB);
+    assert.equal(choosePartSize(1024 * MiB, undefined, { concurrency: 8 }), 32 * MiB);
+    assert.equal(choosePartSize(200 * 1024 * MiB), 64 * MiB);
+    assert.equal(choosePartSize(1024 * 1024 * MiB), 105 * MiB);
+  });
+
+  it('grows parts on a long round trip so that it costs little per part', () => {
+    assert.equal(choosePartSize(100 * MiB, undefined, { roundTripMs: 0.2 }), 8 * MiB);
+    assert.equal(choosePartSize(100 * MiB, undefined, { roundTripMs: 10 }), 20 * MiB);
+    assert.equal(choosePartSize(100 * MiB, undefined, { roundTripMs: 300 }), 64 * MiB);
   });
 });
 
@@ -54,6 +68,25 @@ describe('uploadFile', () => {
         assert.equal(seen.at(-1), data.length);
         assert.equal(throttled, data.length);
       }
+    } finally {
+      await setup.close();
+    }
+  });
+
+  it('streams parts without a Content-MD5 pre-pass unless contentMd5 asks for it; the CRC-64 verifies either way', async () => {
+    const setup = await fakeWithClient();
+    try {
+      const md5Headers = (): (string | undefined)[] =>
+        setup.fake.requests.filter((request) => request.method === 'PUT' && request.query.partNumber).map((request) => request.headers['content-md5'] as string | undefined);
+      const plain = await setup.client.uploadFile(BUCKET, 'streamed.bin', file, options);
+      assert.equal(plain.crc64Verified, true);
+      assert.equal(plain.crc64, crc64(data).toString());
+      assert.deepEqual(md5Headers(), Array(6).fill(undefined));
+      setup.fake.requests.length = 0;
+      const withMd5 = await setup.client.uploadFile(BUCKET, 'md5.bin', file, { ...options, contentMd5: true });
+      assert.equal(withMd5.crc64Verified, true);
+      const expected = Array.from({ length: 6 }, (_, index) => createHash('md5').update(data.subarray(index * MiB, (index + 1) * MiB)).digest('base64'));
+      assert.deepEqual(md5Headers().sort(), expected.sort());
     } finally {
       await setup.close();
     }

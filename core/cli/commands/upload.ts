@@ -14,6 +14,8 @@ const options = {
   ...connectionOptionSpec,
   'part-size': { type: 'string' },
   concurrency: { type: 'string' },
+  transfers: { type: 'string' },
+  'content-md5': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -25,8 +27,11 @@ confirm the encryption and report the same CRC-64 as the data sent.
 
 Options:
 ${connectionOptionHelp}
-  --part-size N           multipart part size, e.g. 16M (default max(8 MiB, size/10000))
-  --concurrency N         parts uploaded in parallel (default 4)
+  --part-size N           multipart part size, e.g. 16M (default: from the file size, the concurrency
+                          and the round trip, 8 to 64 MiB)
+  --concurrency N         parts of one file uploaded in parallel (default 4)
+  --transfers N           files uploaded in parallel (default 16)
+  --content-md5           also send Content-MD5 with every part (for servers that return no CRC-64)
   -h, --help              show this help
 
 Exit status: 0 when every file was uploaded and verified, 1 when any failed, 2 on usage errors.`;
@@ -69,43 +74,66 @@ export async function run(argv: string[]): Promise<number> {
   const partSize = values['part-size'] === undefined ? undefined : integerOption(values['part-size'], 'part-size', 0);
   if (partSize !== undefined && partSize < 1024 * 1024) throw new UsageError('--part-size must be at least 1M (COS parts are at least 1 MB).');
   const concurrency = integerOption(values.concurrency, 'concurrency', 4);
+  const transfers = integerOption(values.transfers, 'transfers', 16);
+  if (concurrency < 1 || transfers < 1) throw new UsageError('--concurrency and --transfers must be at least 1.');
 
   const files = await collect(positionals, prefix);
   const total = files.reduce((sum, entry) => sum + entry.size, 0);
   const bar = progressBar(total, process.stderr, { format: formatBytes });
-  const client = new CosClient({ credentials, region, endpoint, ...(ca ? { ca } : {}), pathStyle, concurrency, maxConnections: Math.max(8, concurrency * 2) });
+  const client = new CosClient({ credentials, region, endpoint, ...(ca ? { ca } : {}), pathStyle, concurrency, maxConnections: Math.max(8, transfers, concurrency * 2) });
   let failed = 0;
   let finished = 0;
+  // Bytes sent of the files in flight, so the bar counts every transfer.
+  const sending = new Map<string, number>();
+  const progressed = (): number => finished + [...sending.values()].reduce((sum, bytes) => sum + bytes, 0);
   let stopReason: string | undefined;
-  try {
-    for (const entry of files) {
-      if (entry.error || stopReason) {
-        failed++;
-        console.log(`failed    ${entry.key}  ${entry.error ?? `Not attempted: ${stopReason}`}`);
-        continue;
-      }
-      try {
-        const result = await client.uploadFile(bucket, entry.key, entry.file, {
-          sse,
-          contentType: contentTypeFor(entry.key),
-          ...(entry.mtimeMs === undefined ? {} : { metadata: mtimeMetadata(entry.mtimeMs) }),
-          ...(partSize ? { partSize } : {}),
-          onProgress: (sent) => bar.update(finished + sent, entry.key),
-        });
-        finished += entry.size;
-        bar.clear();
-        const encryption = sse.mode === 'none' ? describeEncryption(result.encryption) : `${describeEncryption(result.encryption)} confirmed`;
-        console.log(`uploaded  ${entry.key}  ${formatBytes(result.size)}  ${encryption}  ${result.crc64Verified ? 'crc64 ok' : 'crc64 not reported by the server'}`);
-      } catch (error) {
-        finished += entry.size;
-        failed++;
-        bar.clear();
-        const text = failureText(error, bucket, region);
-        console.log(`failed    ${entry.key}  ${text}`);
-        const retry = retryClassOf(error);
-        if (retry === 'auth' || retry === 'offline') stopReason = text;
-      }
+  // Result lines come out in the order of the files, each as soon as it and every file before it ended.
+  const lines: (string | undefined)[] = [];
+  let printed = 0;
+  const report = (index: number, line: string): void => {
+    lines[index] = line;
+    for (; printed < files.length && lines[printed] !== undefined; printed++) console.log(lines[printed]);
+  };
+  const uploadOne = async (index: number): Promise<void> => {
+    const entry = files[index]!;
+    if (entry.error || stopReason) {
+      failed++;
+      report(index, `failed    ${entry.key}  ${entry.error ?? `Not attempted: ${stopReason}`}`);
+      return;
     }
+    try {
+      const result = await client.uploadFile(bucket, entry.key, entry.file, {
+        sse,
+        contentType: contentTypeFor(entry.key),
+        ...(entry.mtimeMs === undefined ? {} : { metadata: mtimeMetadata(entry.mtimeMs) }),
+        ...(partSize ? { partSize } : {}),
+        ...(values['content-md5'] ? { contentMd5: true } : {}),
+        onProgress: (sent) => {
+          sending.set(entry.key, sent);
+          bar.update(progressed(), entry.key);
+        },
+      });
+      bar.clear();
+      const encryption = sse.mode === 'none' ? describeEncryption(result.encryption) : `${describeEncryption(result.encryption)} confirmed`;
+      report(index, `uploaded  ${entry.key}  ${formatBytes(result.size)}  ${encryption}  ${result.crc64Verified ? 'crc64 ok' : 'crc64 not reported by the server'}`);
+    } catch (error) {
+      failed++;
+      bar.clear();
+      const text = failureText(error, bucket, region);
+      report(index, `failed    ${entry.key}  ${text}`);
+      const retry = retryClassOf(error);
+      if (retry === 'auth' || retry === 'offline') stopReason = text;
+    } finally {
+      sending.delete(entry.key);
+      finished += entry.size;
+    }
+  };
+  try {
+    // Files in flight at once (small files are bound by round trips, not bytes); each line is printed as its file ends.
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(transfers, files.length) }, async () => {
+      while (next < files.length) await uploadOne(next++);
+    }));
   } finally {
     bar.clear();
     await client.close();

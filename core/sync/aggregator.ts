@@ -1,4 +1,4 @@
-/** The Aggregator: coalesces watcher events per path, debounces, holds hot files, and turns floods into a rescan. */
+/** The Aggregator: coalesces watcher events per path, debounces, holds files that keep changing, and turns floods into a rescan. */
 import type { Clock } from '../common/clock.ts';
 import { systemClock } from '../common/clock.ts';
 import { systemTimers, type TimerHandle, type Timers } from './timers.ts';
@@ -13,7 +13,11 @@ export interface AggregatorOptions {
   debounceMs?: number;
   /** A path that keeps changing is handed on anyway after this long. Default 60 s. */
   maxDelayMs?: number;
-  /** A file modified less than this long ago is re-checked after this long until size+mtime hold still. Default 1 s. */
+  /**
+   * A hot file (one that changed while it was being uploaded, see {@link Aggregator.pushHot}) is re-checked after
+   * this long until its size and mtime hold still. Default 1 s. Other files are handed on as soon as they were
+   * quiet for `debounceMs`: the uploader confirms afterwards that the file did not change while it was read.
+   */
   hotFileDelayMs?: number;
   /**
    * Extra quiet time for removals (unlink/unlinkDir), so that the new path of a move is usually handed on first or in
@@ -33,7 +37,9 @@ interface Pending {
   kind: ChangeKind;
   firstAt: number;
   lastAt: number;
-  /** When the next hot-file check is due (set once the path was found hot). */
+  /** The path changed while it was being uploaded: hold it until its size and mtime hold still. */
+  hot?: boolean;
+  /** When the next hot-file check is due (set once the path was found still changing). */
   hotUntil?: number;
   stat?: { size: number; mtimeMs: number };
 }
@@ -49,8 +55,8 @@ export function coalesce(previous: ChangeKind, next: ChangeKind): ChangeKind | u
 }
 
 /**
- * Collects events and calls `onBatch` with the paths that have been quiet for `debounceMs` (and, for files, whose
- * size/mtime held still: the hot-file delay). A flood (more than `floodThreshold` pending paths) or an
+ * Collects events and calls `onBatch` with the paths that have been quiet for `debounceMs` (and, for hot files,
+ * whose size/mtime held still: the hot-file delay). A flood (more than `floodThreshold` pending paths) or an
  * {@link overflow} drops the pending paths and asks for one full rescan. Call {@link close} to cancel its timer.
  */
 export class Aggregator {
@@ -72,15 +78,24 @@ export class Aggregator {
 
   /** Records one change. */
   push(kind: ChangeKind, path: string): void {
+    this.#record(kind, path, false);
+  }
+
+  /** Records a file that changed while it was being uploaded (it keeps changing): it waits until it holds still. */
+  pushHot(path: string): void {
+    this.#record('change', path, true);
+  }
+
+  #record(kind: ChangeKind, path: string, hot: boolean): void {
     if (this.#closed) return;
     const now = this.#options.clock.now();
     const existing = this.#pending.get(path);
     if (existing) {
       const merged = coalesce(existing.kind, kind);
       if (merged === undefined) this.#pending.delete(path);
-      else Object.assign(existing, { kind: merged, lastAt: now, hotUntil: undefined });
+      else Object.assign(existing, { kind: merged, lastAt: now, hotUntil: undefined, hot: existing.hot || hot });
     } else {
-      this.#pending.set(path, { kind, firstAt: now, lastAt: now });
+      this.#pending.set(path, { kind, firstAt: now, lastAt: now, hot });
     }
     if (this.#pending.size > this.#options.floodThreshold) {
       this.overflow(`more than ${this.#options.floodThreshold} changed paths`);
@@ -130,7 +145,7 @@ export class Aggregator {
       for (const [path, entry] of Array.from(this.#pending)) {
         const overdue = now - entry.firstAt >= maxDelayMs;
         if (!overdue && (now - entry.lastAt < this.#quietMs(entry) || (entry.hotUntil !== undefined && now < entry.hotUntil))) continue;
-        if (!overdue && stat && (entry.kind === 'add' || entry.kind === 'change')) {
+        if (!overdue && entry.hot && stat && (entry.kind === 'add' || entry.kind === 'change')) {
           const current = await stat(path);
           if (this.#closed || this.#pending.get(path) !== entry) continue;
           const stable = current === undefined || (entry.stat ? entry.stat.size === current.size && entry.stat.mtimeMs === current.mtimeMs : clock.now() - current.mtimeMs >= hotFileDelayMs);

@@ -94,9 +94,9 @@ export class FolderWatch {
     }
   }
 
-  /** Feeds a path back through debounce and the hot-file delay (it changed under the executor). */
+  /** Feeds a path back through debounce and the hot-file delay (it changed under the executor: it keeps changing). */
   changed(relative: string): void {
-    this.#aggregator.push('change', relative);
+    this.#aggregator.pushHot(relative);
   }
 
   /** Stops the watcher and the aggregator. */

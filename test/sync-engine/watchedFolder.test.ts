@@ -145,4 +145,30 @@ describe('watched folder → bundled engine', () => {
       await proxy?.close();
     }
   });
+
+  test('a file written continuously for seconds ends remote with exactly the final local bytes (never a torn mix)', async () => {
+    // Default debounce and hot-file hold: uploads start while the writer is still at work, so some read a file
+    // being rewritten; each such upload must be caught and repeated until the remote holds the final bytes.
+    const env = await sync(engine.endpoint, { config: { debounceMs: 300 }, manager: { loopOptions: { maxDelayMs: 60_000, probeBaseMs: 200, probeMaxMs: 1000, verifyIntervalMs: 20 } } });
+    await env.manager.whenIdle();
+    const file = path.join(env.root, 'continuous.bin');
+    const until = Date.now() + 4000;
+    let writes = 0;
+    let final = Buffer.alloc(0);
+    while (Date.now() < until) {
+      // Rewrites (truncate, then write) of varying sizes, with pauses around the debounce so that uploads begin mid-stream.
+      final = randomBytes(64 * 1024 + Math.floor(Math.random() * 2 * 1024 * 1024));
+      writeFileSync(file, final);
+      writes++;
+      await new Promise((resolve) => setTimeout(resolve, writes % 5 === 0 ? 350 + Math.random() * 100 : Math.random() * 40));
+    }
+    const whileWriting = env.files.filter((f) => f.path === 'continuous.bin').map((f) => f.state);
+    await waitRemoteMatches(env, {}, 60_000);
+    const remote = await env.client.getObject('sync-1250000000', `${env.prefix}continuous.bin`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of remote.body) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    assert.ok(bytes.equals(final), `after ${writes} writes (states while writing: ${whileWriting.join(' ')}) the remote bytes (${bytes.length}) differ from the final local bytes (${final.length})`);
+    assert.ok(whileWriting.length > 0, 'the sync acted on the file while it was still being written');
+  });
 });

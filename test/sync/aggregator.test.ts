@@ -74,12 +74,24 @@ describe('Aggregator', () => {
     aggregator.close();
   });
 
-  test('hot files wait until size and mtime hold still', async () => {
+  test('a file just saved is handed on as soon as the debounce ends (no hold for a fresh mtime)', async () => {
+    const stats = new Map<string, { size: number; mtimeMs: number }>();
+    const { timers, batches, aggregator } = setup({ stats });
+    stats.set('saved', { size: 1, mtimeMs: timers.clock.now() });
+    aggregator.push('change', 'saved');
+    await timers.advance(299);
+    assert.equal(batches.length, 0);
+    await timers.advance(1);
+    assert.deepEqual(batches, [{ type: 'paths', paths: ['saved'] }]);
+    aggregator.close();
+  });
+
+  test('hot files (changed during their upload) wait until size and mtime hold still', async () => {
     const stats = new Map<string, { size: number; mtimeMs: number }>();
     const { timers, batches, aggregator } = setup({ stats });
     stats.set('growing', { size: 1, mtimeMs: timers.clock.now() });
     stats.set('old', { size: 1, mtimeMs: timers.clock.now() - 60_000 });
-    aggregator.push('change', 'growing');
+    aggregator.pushHot('growing');
     aggregator.push('change', 'old');
     await timers.advance(300);
     assert.deepEqual(batches, [{ type: 'paths', paths: ['old'] }]);

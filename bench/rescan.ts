@@ -1,0 +1,89 @@
+/** `npm run bench:rescan`: a full rescan of N unchanged files (default 100,000) in a child process: seconds from start-up and peak RSS. */
+import { mkdirSync, writeFileSync, lstatSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Journal } from '../core/sync/journal.ts';
+import type { RemoteStore } from '../core/sync/remoteStore.ts';
+import { SyncManager } from '../core/sync/syncManager.ts';
+import { medianCell, runProcess } from './benchKit.ts';
+import { printTable } from './table.ts';
+
+const FILES = Number(process.env.BENCH_RESCAN_FILES ?? 100_000);
+const RUNS = Number(process.env.BENCH_RESCAN_RUNS ?? 3);
+const SELF = fileURLToPath(import.meta.url);
+const FOLDER_ID = 'bench';
+
+/** A remote that must not be reached: an unchanged rescan sends nothing. */
+const unreachable = (): RemoteStore => {
+  const fail = (): never => {
+    throw new Error('an unchanged rescan reached the remote');
+  };
+  return { uploadFile: fail, copyObject: fail, deleteObject: fail, headObject: fail, listObjects: fail };
+};
+
+/** `count` files of 1 KiB, 1,000 per directory, each recorded in the journal as synced with its current stamp. */
+function prepare(root: string, journalPath: string, count: number): void {
+  const journal = Journal.open(journalPath);
+  try {
+    journal.registerFolder(FOLDER_ID, root);
+    const data = Buffer.alloc(1024);
+    journal.transaction(() => {
+      for (let index = 0; index < count; index++) {
+        const directory = `d${String(Math.floor(index / 1000)).padStart(3, '0')}`;
+        if (index % 1000 === 0) mkdirSync(path.join(root, directory), { recursive: true });
+        const relative = `${directory}/f${index}.bin`;
+        data.writeUInt32LE(index, 0);
+        writeFileSync(path.join(root, relative), data);
+        const stats = lstatSync(path.join(root, relative));
+        journal.markRemote(FOLDER_ID, relative, 'synced', { size: stats.size, mtimeMs: stats.mtimeMs, inode: stats.ino }, { crc64: String(index), etag: `"${index}"`, encryption: { algorithm: 'AES256' }, uploaded: true });
+        journal.setVerified(FOLDER_ID, relative, { algorithm: 'AES256' });
+      }
+    });
+    journal.setRemoteListed(FOLDER_ID);
+  } finally {
+    journal.close();
+  }
+}
+
+/** The child: one SyncManager pass over the folder (no watcher); prints seconds (from process start) and peak RSS. */
+async function child(root: string, journalPath: string): Promise<void> {
+  const manager = new SyncManager({ journalPath, crc64File: async () => '0', createRemoteStore: unreachable });
+  const loop = await manager.addFolder({ id: FOLDER_ID, profile: 'bench', bucket: 'bench-1250000000', localPath: root, prefix: 'tree/', watch: false });
+  await manager.start();
+  await manager.whenIdle();
+  if (loop.status.state !== 'idle') throw new Error(`the pass ended ${JSON.stringify(loop.status)}`);
+  const seconds = performance.now() / 1000;
+  await manager.dispose();
+  process.stdout.write(`${JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+}
+
+async function main(): Promise<void> {
+  const base = await mkdtemp(path.join(tmpdir(), 'cos-sync-bench-rescan-'));
+  try {
+    const root = path.join(base, 'tree');
+    const journalPath = path.join(base, 'journal.sqlite');
+    process.stderr.write(`writing ${FILES} files…\n`);
+    prepare(root, journalPath, FILES);
+    const seconds: number[] = [];
+    const rss: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const result = await runProcess(process.execPath, [...process.execArgv, SELF, '--child', root, journalPath], process.env, 10 * 60_000);
+      if (result.code !== 0) throw new Error(`the rescan child exited ${result.code}: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`);
+      const outcome = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { seconds: number; maxRssMiB: number };
+      seconds.push(outcome.seconds);
+      rss.push(outcome.maxRssMiB);
+    }
+    printTable(
+      `Full rescan of ${FILES.toLocaleString('en')} unchanged files (child process, time from process start; median (min–max) of ${RUNS})`,
+      ['Measurement', 'seconds', 'peak RSS MiB', 'goal'],
+      [['SyncManager pass, nothing changed', medianCell(seconds, 2), medianCell(rss), '≤ 2 s, ≤ 200 MiB']],
+    );
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!);
+else await main();

@@ -11,7 +11,8 @@ import { fileCounts } from './journalQueries.ts';
 import { type LocalEntry, plan, type RemoteEntry } from './planner.ts';
 import type { RateMeter } from './rateMeter.ts';
 import type { RemoteStore } from './remoteStore.ts';
-import { type Crc64File, scanFolder } from './scanner.ts';
+import { scanAgainstJournal } from './mergedScan.ts';
+import { type Crc64File, type ScanResult, scanFolder } from './scanner.ts';
 import type { FolderProblem, FolderStatus, SyncManagerEvents } from './syncStatus.ts';
 import type { TokenBucket } from './tokenBucket.ts';
 
@@ -49,23 +50,45 @@ export async function runFolderPass(input: FolderPassInput): Promise<FolderPassO
   const { journal, config, paths, signal, clock } = input;
   const folderId = config.id;
   input.setStatus({ state: 'scanning', done: 0, total: 0 });
-  const known = paths === undefined ? journal.entries(folderId) : journal.entriesUnder(folderId, paths, paths);
   let lastProgress = 0;
-  const scan = await scanFolder({
-    root: config.localPath,
-    rules: input.rules,
-    crc64File: input.crc64File,
-    known: new Map(known.map((entry) => [entry.path, entry])),
-    ...(paths === undefined ? {} : { paths }),
-    signal,
-    onProgress: (done, total) => {
-      const now = clock.now();
-      if (now - lastProgress >= 200 || done === total) {
-        lastProgress = now;
-        input.setStatus({ state: 'scanning', done, total });
-      }
-    },
-  });
+  const onProgress = (done: number, total: number): void => {
+    const now = clock.now();
+    if (now - lastProgress >= 200 || done === total) {
+      lastProgress = now;
+      input.setStatus({ state: 'scanning', done, total });
+    }
+  };
+  let known: JournalEntry[] | undefined;
+  let scan: ScanResult | undefined;
+  if (paths === undefined) {
+    // A full pass merges the walk with the journal in path order: unchanged files are never held in memory.
+    const merged = await scanAgainstJournal({
+      root: config.localPath,
+      rules: input.rules,
+      crc64File: input.crc64File,
+      rows: journal.entriesInPathOrder(folderId),
+      contentRows: (size, crc64) => journal.entriesWithContent(folderId, size, crc64),
+      signal,
+      onProgress,
+    });
+    if (merged.ordered) {
+      known = merged.known;
+      scan = merged;
+    }
+  }
+  if (!known || !scan) {
+    // A partial pass, or a full one whose walk left journal order: both lists of the whole scope in memory.
+    known = paths === undefined ? journal.entries(folderId) : journal.entriesUnder(folderId, paths, paths);
+    scan = await scanFolder({
+      root: config.localPath,
+      rules: input.rules,
+      crc64File: input.crc64File,
+      known: new Map(known.map((entry) => [entry.path, entry])),
+      ...(paths === undefined ? {} : { paths }),
+      signal,
+      onProgress,
+    });
+  }
   if (scan.incompleteDirectories.includes('')) {
     const status: FolderStatus = { state: 'error', code: 'FolderUnavailable', message: `The folder ${config.localPath} cannot be read.`, hint: 'Check that the disk is mounted and the folder exists; nothing is deleted meanwhile.' };
     return { kind: 'done', status, deletesRan: false, changedPaths: [] };

@@ -171,6 +171,22 @@ export class Journal {
     return this.statement(`${selectFiles} WHERE f.folder_id = ?`).all(folderId).map((row) => toFileRow(row as Row));
   }
 
+  /**
+   * Every row of the folder in path order (SQLite BINARY: UTF-8 bytes), read a page at a time by key so that no
+   * statement stays open while the caller awaits, and no more than one page is in memory.
+   */
+  *entriesInPathOrder(folderId: string, pageSize = 2000): Generator<JournalEntry> {
+    const first = this.statement(`${selectFiles} WHERE f.folder_id = ? ORDER BY f.path LIMIT ?`);
+    const after = this.statement(`${selectFiles} WHERE f.folder_id = ? AND f.path > ? ORDER BY f.path LIMIT ?`);
+    let last: string | undefined;
+    for (;;) {
+      const page = (last === undefined ? first.all(folderId, pageSize) : after.all(folderId, last, pageSize)).map((row) => toFileRow(row as Row));
+      yield* page;
+      if (page.length < pageSize) return;
+      last = page.at(-1)!.path;
+    }
+  }
+
   /** Rows for exactly these paths and for everything under these directories. */
   entriesUnder(folderId: string, paths: readonly string[], directories: readonly string[]): JournalEntry[] {
     const found = new Map<string, JournalEntry>();

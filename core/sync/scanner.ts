@@ -144,8 +144,8 @@ export async function scanFolder(options: ScanOptions): Promise<ScanResult> {
   return result;
 }
 
-/** Reuses the journal's CRC for unchanged files and hashes the others, a few at a time. */
-async function hashChanged(found: { relative: string; stamp: { size: number; mtimeMs: number; inode: number } }[], options: ScanOptions, result: ScanResult): Promise<void> {
+/** Reuses the journal's CRC for unchanged files and hashes the others, a few at a time; appends to `result.entries`. */
+export async function hashChanged(found: { relative: string; stamp: { size: number; mtimeMs: number; inode: number } }[], options: ScanOptions, result: ScanResult): Promise<void> {
   let done = 0;
   const total = found.length;
   let next = 0;

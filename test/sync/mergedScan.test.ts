@@ -21,7 +21,7 @@ const crc64File = async (filePath: string): Promise<string> => {
   hashed.push(path.relative(root, filePath));
   return crc64FileOf(filePath);
 };
-const rules = new IgnoreRules([]);
+const rules = new IgnoreRules();
 
 /** Journal rows (synced, with the current stamps) for every file, in SQLite's order. */
 async function syncedRows(): Promise<JournalEntry[]> {

@@ -34,18 +34,20 @@ const sse: Record<string, string> = mode === 'sse' ? { 'x-cos-server-side-encryp
 try {
   for (let run = 0; run < (phase === 'put' ? 3 : 1); run++) {
     const started = performance.now();
+    const cpu = engine.cpuSeconds();
     const put = await pool.request({ method: 'PUT', path: '/large.bin', headers: headers('PUT', { 'content-length': String(total), ...sse }), body: Readable.from(body(), { objectMode: false }) });
     await put.body.dump();
     if (put.statusCode !== 200) throw new Error(`PUT ${put.statusCode}`);
-    console.log(`PUT ${mode} ${mebibytes} MiB: ${(total / 1e6 / ((performance.now() - started) / 1000)).toFixed(0)} MB/s`);
+    console.log(`PUT ${mode} ${mebibytes} MiB: ${(total / 1e6 / ((performance.now() - started) / 1000)).toFixed(0)} MB/s, engine CPU ${(((engine.cpuSeconds() - cpu) * 1000) / Number(mebibytes)).toFixed(2)} ms/MiB`);
   }
   for (let run = 0; run < (phase === 'get' ? 5 : 0); run++) {
     const started = performance.now();
+    const cpu = engine.cpuSeconds();
     const get = await pool.request({ method: 'GET', path: '/large.bin', headers: headers('GET', {}) });
     let received = 0;
     for await (const chunk of get.body) received += (chunk as Buffer).length;
     if (received !== total) throw new Error(`GET returned ${received}`);
-    console.log(`GET ${mode} ${mebibytes} MiB: ${(total / 1e6 / ((performance.now() - started) / 1000)).toFixed(0)} MB/s`);
+    console.log(`GET ${mode} ${mebibytes} MiB: ${(total / 1e6 / ((performance.now() - started) / 1000)).toFixed(0)} MB/s, engine CPU ${(((engine.cpuSeconds() - cpu) * 1000) / Number(mebibytes)).toFixed(2)} ms/MiB`);
   }
 } finally {
   await pool.close();

@@ -1,5 +1,5 @@
 /** `npm run bench:rescan`: a full rescan of N unchanged files (default 100,000) in a child process: seconds from start-up and peak RSS. */
-import { mkdirSync, writeFileSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,8 @@ import { printTable } from './table.ts';
 const FILES = Number(process.env.BENCH_RESCAN_FILES ?? 100_000);
 const RUNS = Number(process.env.BENCH_RESCAN_RUNS ?? 3);
 const SELF = fileURLToPath(import.meta.url);
+/** Keep the prepared tree and journal here (and reuse them when they exist), for profiling the child by hand. */
+const KEEP = process.env.BENCH_RESCAN_DIR;
 const FOLDER_ID = 'bench';
 
 /** A remote that must not be reached: an unchanged rescan sends nothing. */
@@ -60,12 +62,15 @@ async function child(root: string, journalPath: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const base = await mkdtemp(path.join(tmpdir(), 'cos-sync-bench-rescan-'));
+  const base = KEEP ?? (await mkdtemp(path.join(tmpdir(), 'cos-sync-bench-rescan-')));
   try {
     const root = path.join(base, 'tree');
     const journalPath = path.join(base, 'journal.sqlite');
-    process.stderr.write(`writing ${FILES} files…\n`);
-    prepare(root, journalPath, FILES);
+    if (!KEEP || !existsSync(journalPath)) {
+      process.stderr.write(`writing ${FILES} files…\n`);
+      mkdirSync(base, { recursive: true });
+      prepare(root, journalPath, FILES);
+    }
     const seconds: number[] = [];
     const rss: number[] = [];
     for (let run = 0; run < RUNS; run++) {
@@ -81,7 +86,7 @@ async function main(): Promise<void> {
       [['SyncManager pass, nothing changed', medianCell(seconds, 2), medianCell(rss), '≤ 2 s, ≤ 200 MiB']],
     );
   } finally {
-    await rm(base, { recursive: true, force: true });
+    if (!KEEP) await rm(base, { recursive: true, force: true });
   }
 }
 

@@ -1,8 +1,13 @@
-/** `npm run bench`: CRC-64 vs MD5 / SHA-1 / AES-256-GCM throughput on one buffer, COS signing ops/s, client upload ceiling. */
+/** `npm run bench:protocol` (part of `npm run bench`): the machine's ceilings (openssl AES-256-GCM, page-cache read), CRC-64 vs MD5 / SHA-1 / AES-256-GCM on one buffer, COS signing ops/s, the client's upload ceiling. */
+import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { crc64, crc64Implementation } from '../core/protocol/crc64.ts';
 import { createJsCrc64Kernel } from '../core/protocol/crc64Js.ts';
 import { printTable, type Cell } from './table.ts';
+import { writeRandomFile } from './randomFile.ts';
 import { measureUploadCeiling } from './upload.ts';
 
 /** Shared by every section: the data buffer and the run settings. Override the size with BENCH_MIB=64. */
@@ -149,8 +154,41 @@ const uploadCeiling: Section = async () => {
   }));
 };
 
+/** The machine's ceilings: openssl's AES-256-GCM on 64 KiB buffers, and reading a file that is in the page cache. */
+const ceilings: Section = async ({ data, runs, notes }) => {
+  const rows: Row[] = [];
+  const openssl = spawnSync('openssl', ['speed', '-evp', 'aes-256-gcm', '-seconds', '1', '-bytes', '65536'], { encoding: 'utf8' });
+  // The result line ends with the rate in thousands of bytes per second ("AES-256-GCM  3837477.73k").
+  const rate = /([\d.]+)k\s*$/m.exec(openssl.stdout ?? '');
+  if (rate) rows.push({ name: 'ceiling: openssl speed -evp aes-256-gcm, 64 KiB blocks', mbPerSecond: Number(rate[1]) / 1000 });
+  else notes.push(`openssl speed did not run (${openssl.error?.message ?? openssl.stderr?.trim().split('\n')[0] ?? 'no output'}).`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'cos-sync-bench-pagecache-'));
+  try {
+    const file = path.join(dir, 'cached.bin');
+    await writeRandomFile(file, data.length);
+    const handle = await open(file, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(1 << 20);
+      const readAll = async (): Promise<number> => {
+        const started = performance.now();
+        for (let position = 0; position < data.length; position += buffer.length) await handle.read(buffer, 0, buffer.length, position);
+        return data.length / 1e6 / ((performance.now() - started) / 1000);
+      };
+      await readAll();
+      const rates: number[] = [];
+      for (let run = 0; run < runs; run++) rates.push(await readAll());
+      rows.push({ name: 'ceiling: page-cache read, 1 MiB FileHandle.read', mbPerSecond: median(rates) });
+    } finally {
+      await handle.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return rows;
+};
+
 /** The sections of this bench, run in order into one table. */
-const sections: Section[] = [checksumsAndCiphers, signing, uploadCeiling];
+const sections: Section[] = [ceilings, checksumsAndCiphers, signing, uploadCeiling];
 
 const mebibytes = Number(process.env.BENCH_MIB ?? 256);
 const context: BenchContext = { data: Buffer.allocUnsafe(mebibytes * 1024 * 1024), runs: Number(process.env.BENCH_RUNS ?? 5), notes: [] };

@@ -28,6 +28,8 @@ const BIG_MIB = Number(process.env.BENCH_SYNC_BIG_MIB ?? 1024);
 const EDITS = Number(process.env.BENCH_SYNC_EDITS ?? 100);
 const TREE_FILES = Number(process.env.BENCH_SYNC_TREE ?? 100_000);
 const IDLE_SECONDS = Number(process.env.BENCH_SYNC_IDLE_S ?? 30);
+/** Row groups to run (BENCH_SYNC_ROWS=small,big,latency,tree; default all): `npm run bench` runs only the latency row, the others have their own benches. */
+const ROW_GROUPS = new Set((process.env.BENCH_SYNC_ROWS ?? 'small,big,latency,tree').split(','));
 /** The whole run stops (remaining rows marked) after this long. */
 const BUDGET_MS = Number(process.env.BENCH_SYNC_BUDGET_MIN ?? 25) * 60_000;
 
@@ -134,7 +136,8 @@ async function main(): Promise<void> {
   const hasRclone = await rcloneAvailable();
   const remaining = (): number => deadline - Date.now();
   /** Runs one measurement unless the budget is spent; failures become the row's text. */
-  const measure = async (label: string, work: () => Promise<Cell[]>): Promise<void> => {
+  const measure = async (group: string, label: string, work: () => Promise<Cell[]>): Promise<void> => {
+    if (!ROW_GROUPS.has(group)) return;
     if (remaining() <= 0) return void rows.push([label, 'skipped (time budget)', '', '']);
     process.stderr.write(`bench:sync ${label}…\n`);
     try {
@@ -153,7 +156,7 @@ async function main(): Promise<void> {
   };
 
   try {
-    await measure(`Initial sync, ${SMALL_FILES.toLocaleString('en')} × 4 KiB (files/s)`, async () => {
+    await measure('small', `Initial sync, ${SMALL_FILES.toLocaleString('en')} × 4 KiB (files/s)`, async () => {
       const root = path.join(base, 'small');
       writeTree(root, SMALL_FILES, 4096);
       const { manager, client } = newManager(endpoint, path.join(base, 'small.sqlite'), undefined);
@@ -171,7 +174,7 @@ async function main(): Promise<void> {
       return [fixed(SMALL_FILES / seconds, 0), theirs, `${CONCURRENCY} files in flight; ours includes CRC-64 of every file and journal writes`];
     });
 
-    await measure(`One ${BIG_MIB >= 1024 ? `${BIG_MIB / 1024} GiB` : `${BIG_MIB} MiB`} file (MB/s)`, async () => {
+    await measure('big', `One ${BIG_MIB >= 1024 ? `${BIG_MIB / 1024} GiB` : `${BIG_MIB} MiB`} file (MB/s)`, async () => {
       const root = path.join(base, 'big');
       mkdirSync(root);
       await writeRandomFile(path.join(root, 'big.bin'), BIG_MIB * MiB);
@@ -189,11 +192,11 @@ async function main(): Promise<void> {
       return [fixed(megabytes / seconds, 0), theirs, 'ours: hash + multipart 8 MiB × 4 parts; rclone: defaults (5 MiB chunks × 4)'];
     });
 
-    await measure(`Change-to-remote latency over ${EDITS} edits, p50 / p95 (s)`, async () => {
+    await measure('latency', `Change-to-remote latency over ${EDITS} edits, p50 / p95 (s)`, async () => {
       const root = path.join(base, 'edits');
       mkdirSync(root);
       writeFileSync(path.join(root, 'edited.txt'), 'initial');
-      const { manager, client } = newManager(endpoint, path.join(base, 'edits.sqlite'), 'chokidar');
+      const { manager, client } = newManager(endpoint, path.join(base, 'edits.sqlite'), 'native');
       const latencies: number[] = [];
       try {
         await runPass(manager, { localPath: root, prefix: 'ours-edits/', watch: true }, remaining());
@@ -215,13 +218,13 @@ async function main(): Promise<void> {
         await manager.dispose();
         await client.close();
       }
-      return [`${fixed(percentile(latencies, 50), 2)} / ${fixed(percentile(latencies, 95), 2)}`, 'n/a (no watcher)', `chokidar, default debounce 300 ms + hot-file hold 1 s; HEAD polled every 10 ms; n=${latencies.length}`];
+      return [`${fixed(percentile(latencies, 50), 2)} / ${fixed(percentile(latencies, 95), 2)}`, 'n/a (no watcher)', `fs.watch backend (the default), debounce 300 ms, hold only for files changed during their upload; HEAD polled every 10 ms; n=${latencies.length}`];
     });
 
     const tree = path.join(base, 'tree');
     const treeJournal = path.join(base, 'tree.sqlite');
     let treeReady = false;
-    await measure(`Initial sync, ${TREE_FILES.toLocaleString('en')} × 1 KiB (files/s), setup for the rows below`, async () => {
+    await measure('tree', `Initial sync, ${TREE_FILES.toLocaleString('en')} × 1 KiB (files/s), setup for the rows below`, async () => {
       writeTree(tree, TREE_FILES, 1024);
       const { manager, client } = newManager(endpoint, treeJournal, undefined);
       try {
@@ -234,7 +237,7 @@ async function main(): Promise<void> {
       }
     });
 
-    await measure(`Rescan of ${TREE_FILES.toLocaleString('en')} unchanged files (s / peak RSS MiB)`, async () => {
+    await measure('tree', `Rescan of ${TREE_FILES.toLocaleString('en')} unchanged files (s / peak RSS MiB)`, async () => {
       if (!treeReady) throw new Error('the tree was not synced');
       const ours = await runChild({ mode: 'rescan', root: tree, journalPath: treeJournal, endpoint, prefix: 'ours-tree/' }, remaining());
       const theirs = await rcloneCell(async () => {
@@ -245,7 +248,7 @@ async function main(): Promise<void> {
     });
 
     for (const watcher of ['chokidar', 'native'] as const) {
-      await measure(`Idle CPU watching ${TREE_FILES.toLocaleString('en')} files, ${watcher === 'chokidar' ? 'chokidar' : 'fs.watch backend'} (CPU s / ${IDLE_SECONDS} s)`, async () => {
+      await measure('tree', `Idle CPU watching ${TREE_FILES.toLocaleString('en')} files, ${watcher === 'chokidar' ? 'chokidar' : 'fs.watch backend'} (CPU s / ${IDLE_SECONDS} s)`, async () => {
         if (!treeReady) throw new Error('the tree was not synced');
         const result = await runChild({ mode: 'idle', root: tree, journalPath: treeJournal, endpoint, prefix: 'ours-tree/', watcher, idleSeconds: IDLE_SECONDS }, remaining());
         return [fixed(result.cpuSeconds!, 2), 'n/a (no watcher)', `start-up (watch + rescan) ${fixed(result.seconds!, 1)} s, peak RSS ${fixed(result.maxRssMiB!, 0)} MiB`];

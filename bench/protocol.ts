@@ -159,8 +159,8 @@ const ceilings: Section = async ({ data, runs, notes }) => {
   const rows: Row[] = [];
   const openssl = spawnSync('openssl', ['speed', '-evp', 'aes-256-gcm', '-seconds', '1', '-bytes', '65536'], { encoding: 'utf8' });
   // The result line ends with the rate in thousands of bytes per second ("AES-256-GCM  3837477.73k").
-  const rate = /([\d.]+)k\s*$/m.exec(openssl.stdout ?? '');
-  if (rate) rows.push({ name: 'ceiling: openssl speed -evp aes-256-gcm, 64 KiB blocks', mbPerSecond: Number(rate[1]) / 1000 });
+  const opensslRate = /([\d.]+)k\s*$/m.exec(openssl.stdout ?? '');
+  if (opensslRate) rows.push({ name: 'ceiling: openssl speed -evp aes-256-gcm, 64 KiB blocks', mbPerSecond: Number(opensslRate[1]) / 1000 });
   else notes.push(`openssl speed did not run (${openssl.error?.message ?? openssl.stderr?.trim().split('\n')[0] ?? 'no output'}).`);
   const dir = await mkdtemp(path.join(tmpdir(), 'cos-sync-bench-pagecache-'));
   try {

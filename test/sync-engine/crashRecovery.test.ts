@@ -145,7 +145,8 @@ describe('crash and outage recovery against the bundled engine', () => {
       children.push(first);
       await eventually('100 files uploaded', () => okPuts() >= 100, 30_000, 5);
       proxy.hold = (request) => request.method === 'PUT';
-      await delay(500);
+      // The child prints a file once its upload is journaled: wait for that state (a fixed pause was too short on a busy machine).
+      await eventually('the child journaled the confirmed uploads', () => uploadedLines(first).length >= 90, 30_000, 5);
       await first.kill9();
       const journaled = uploadedLines(first);
       assert.ok(journaled.length >= 90 && journaled.length < 300, `uploaded before the kill: ${journaled.length}`);

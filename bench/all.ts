@@ -24,7 +24,8 @@ const started = performance.now();
 console.log(`# cos-sync benches (Node ${process.version}, ${new Date().toISOString()}): ${scripts.map(([name]) => name).join(', ')}\n`);
 for (const [name, command] of scripts) {
   console.log(`## ${name}: ${command}\n`);
-  const env = { ...DEFAULTS[name], ...process.env };
+  // `node` in the scripts must be this Node (24, from the `node` devDependency), also when this file is run directly.
+  const env = { ...DEFAULTS[name], ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(command, { cwd: ROOT, env, shell: true, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('exit', resolve);

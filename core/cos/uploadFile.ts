@@ -74,16 +74,18 @@ export interface PartSizeHints {
 
 /**
  * The part size for a file, rounded up to MiB: `requested` when given (at least 1 MiB and size/10000); otherwise
- * about four parts per worker (so the workers stay busy to the end) between 8 and 64 MiB, and large enough
- * that one round trip costs at most ~5 % of a part's transfer time at 100 MB/s per connection.
+ * about four parts per worker (so the workers stay busy to the end) between 8 and 64 MiB, grown on a long round
+ * trip so that one costs at most ~5 % of a part's transfer time at 100 MB/s per connection — but never so far that
+ * a worker would be left without a part.
  */
 export function choosePartSize(size: number, requested?: number, hints: PartSizeHints = {}): number {
   const floor = Math.max(MiB, Math.ceil(size / 10_000));
   let wanted: number;
   if (requested !== undefined) wanted = Math.max(requested, floor);
   else {
-    const perWorker = Math.ceil(size / (Math.max(1, hints.concurrency ?? 4) * 4));
-    const roundTripBound = ((hints.roundTripMs ?? 0) / 1000) * 100e6 * 20;
+    const workers = Math.max(1, hints.concurrency ?? 4);
+    const perWorker = Math.ceil(size / (workers * 4));
+    const roundTripBound = Math.min(((hints.roundTripMs ?? 0) / 1000) * 100e6 * 20, Math.ceil(size / workers));
     wanted = Math.max(floor, Math.min(64 * MiB, Math.max(8 * MiB, perWorker, roundTripBound)));
   }
   return Math.ceil(wanted / MiB) * MiB;

@@ -25,10 +25,12 @@ describe('choosePartSize', () => {
     assert.equal(choosePartSize(1024 * 1024 * MiB), 105 * MiB);
   });
 
-  it('grows parts on a long round trip so that it costs little per part', () => {
+  it('grows parts on a long round trip so that it costs little per part, leaving every worker a part', () => {
     assert.equal(choosePartSize(100 * MiB, undefined, { roundTripMs: 0.2 }), 8 * MiB);
     assert.equal(choosePartSize(100 * MiB, undefined, { roundTripMs: 10 }), 20 * MiB);
-    assert.equal(choosePartSize(100 * MiB, undefined, { roundTripMs: 300 }), 64 * MiB);
+    assert.equal(choosePartSize(100 * MiB, undefined, { roundTripMs: 300 }), 25 * MiB);
+    assert.equal(choosePartSize(48 * MiB, undefined, { roundTripMs: 300, concurrency: 4 }), 12 * MiB);
+    assert.equal(choosePartSize(2048 * MiB, undefined, { roundTripMs: 300 }), 64 * MiB);
   });
 });
 

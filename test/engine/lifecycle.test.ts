@@ -61,7 +61,12 @@ describe('engine lifecycle', () => {
         req.write(Buffer.alloc(100_000, 1));
         setTimeout(() => req.end(Buffer.alloc(100_000, 2)), 300);
       });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Close once the PUT is in the engine (its body is being written to a temp blob), not after a fixed pause: on
+      // a busy machine the connection may not even be accepted by then.
+      for (const end = Date.now() + 30_000; (await readdir(path.join(t.dir, 'tmp'))).length === 0; ) {
+        if (Date.now() > end) throw new Error('the PUT never reached the engine');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       const closing = t.engine.close().then(() => (closed = true));
       assert.equal(await status, 200);
       const started = Date.now();

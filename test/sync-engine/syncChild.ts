@@ -33,7 +33,7 @@ const store: RemoteStore = {
       ...request,
       onSession: async (session) => {
         await request.onSession?.(session);
-        print({ session: session.uploadId, key });
+        print({ session: session.uploadId, partSize: session.partSize, key });
       },
       onPart: async (part) => {
         await request.onPart?.(part);

@@ -20,6 +20,8 @@ export interface ObjectSource {
 /** Packages per positional read: 1 MiB of plaintext per read, decrypted while the next read is in flight. */
 const PACKAGES_PER_READ = 16;
 const PLAIN_READ_SIZE = PACKAGES_PER_READ * PACKAGE_SIZE;
+/** Stored bytes of a full encrypted step: only such read buffers are kept for reuse (small reads get their own). */
+const FULL_STEP = PACKAGES_PER_READ * STORED_PACKAGE_SIZE;
 
 function unsealCurrent(keys: DataKeys, source: ObjectSource, segment: SegmentRow): Buffer | undefined {
   try {
@@ -36,7 +38,7 @@ function unsealCurrent(keys: DataKeys, source: ObjectSource, segment: SegmentRow
 interface ReadStep {
   position: number;
   length: number;
-  /** True when `deliver` returns new buffers, so the read buffer can be used again for a later step. */
+  /** True for full encrypted steps: `deliver` returns new buffers, so the read buffer can serve a later step. */
   reusable: boolean;
   /** Plaintext chunks for these stored bytes (decrypted and verified, or the bytes themselves). */
   deliver(bytes: Buffer): Buffer[];
@@ -51,27 +53,35 @@ async function* segmentSteps(handle: FileHandle, keys: DataKeys, source: ObjectS
     }
     return;
   }
+  const span = storedSpanForRange(segment.size, start, end);
+  // A read from the first package takes the stream header along (one read for a small object); otherwise it is read first.
+  let withHeader = span.offset === HEADER_SIZE;
   let opener: PackageOpener;
   try {
-    const header = Buffer.alloc(HEADER_SIZE);
-    const { bytesRead } = await handle.read(header, 0, HEADER_SIZE, 0);
     const context = segmentContext(source.bucket, source.key, segment.uploadId, segment.partNumber, segment.blobId);
-    opener = createPackageOpener({ dataKey, context, plainSize: segment.size, range: { start, end }, header: header.subarray(0, bytesRead) });
+    opener = createPackageOpener({ dataKey, context, plainSize: segment.size, range: { start, end } });
+    if (!withHeader) {
+      const header = Buffer.alloc(HEADER_SIZE);
+      const { bytesRead } = await handle.read(header, 0, HEADER_SIZE, 0);
+      opener.setHeader(header.subarray(0, bytesRead));
+    }
   } finally {
     dataKey.fill(0);
   }
-  const span = storedSpanForRange(segment.size, start, end);
   let position = span.offset;
   for (let first = opener.first; first <= opener.last; first += PACKAGES_PER_READ) {
     const last = Math.min(opener.last, first + PACKAGES_PER_READ - 1);
     const length = (last - first) * STORED_PACKAGE_SIZE + opener.storedLength(last);
+    const header = withHeader ? HEADER_SIZE : 0;
+    withHeader = false;
     yield {
-      position,
-      length,
-      reusable: true,
+      position: position - header,
+      length: length + header,
+      reusable: header === 0 && length === FULL_STEP,
       deliver(bytes) {
+        if (header > 0) opener.setHeader(bytes.subarray(0, Math.min(bytes.length, header)));
         const plain: Buffer[] = [];
-        let offset = 0;
+        let offset = header;
         for (let sequence = first; sequence <= last; sequence++) {
           const stored = opener.storedLength(sequence);
           // A short read leaves a short package, which fails its tag like any other truncation.
@@ -156,8 +166,7 @@ class ObjectReadable extends Readable {
         continue;
       }
       const step = next.value;
-      const spare = step.reusable ? this.#spare.pop() : undefined;
-      const bytes = spare && spare.length >= step.length ? spare : Buffer.allocUnsafe(step.reusable ? Math.max(step.length, PACKAGES_PER_READ * STORED_PACKAGE_SIZE) : step.length);
+      const bytes = (step.reusable ? this.#spare.pop() : undefined) ?? Buffer.allocUnsafe(step.length);
       const { bytesRead } = await this.#handle!.read(bytes, 0, step.length, step.position);
       return { step, bytes: bytes.subarray(0, bytesRead) };
     }
@@ -184,7 +193,7 @@ class ObjectReadable extends Readable {
         this.#ahead = this.#fetch();
         this.#ahead.catch(() => {});
         for (const chunk of current.step.deliver(current.bytes)) wanted = this.push(chunk);
-        if (current.step.reusable) this.#spare.push(Buffer.from(current.bytes.buffer, current.bytes.byteOffset, current.bytes.buffer.byteLength - current.bytes.byteOffset));
+        if (current.step.reusable && current.bytes.length === FULL_STEP) this.#spare.push(current.bytes);
       }
     } catch (error) {
       this.destroy(error as Error);

@@ -1,12 +1,17 @@
 /** PUT/GET/DELETE ?policy: verbatim storage, MalformedPolicy with the reason, NoSuchBucketPolicy, the versioned index migration of old data dirs. */
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { EngineIndex } from '../../core/engine/storage/engineIndex.ts';
 import { indexMigrations } from '../../core/engine/storage/indexMigrations.ts';
 import { TestEngine } from './engineClient.ts';
+
+const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/engine-data-v0');
+const FIXTURE_CREDENTIALS = { secretId: 'AKIDfixtureSecretId00000000000000000', secretKey: 'fixtureSecretKey0000000000000000' };
 
 const codeOf = (text: string): string | undefined => /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
 const messageOf = (text: string): string =>
@@ -75,29 +80,26 @@ describe('bucket policy API', () => {
 });
 
 describe('engine index migrations', () => {
-  it('upgrades a data dir made before versioned migrations in place: objects read back, policies can be stored, a restart keeps them', async () => {
-    let t = await TestEngine.start();
-    const dir = t.dir;
+  it('upgrades a data dir of the first releases (test/fixtures/engine-data-v0) in place: objects read back, policies can be stored, a restart keeps them', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'engine-policy-upgrade-'));
+    await cp(FIXTURE, dir, { recursive: true });
+    const bucket = 'fixture-1250000000';
+    const policy = cosPolicy.replace('test-1250000000', bucket);
+    let t = await TestEngine.start({ credentials: FIXTURE_CREDENTIALS, buckets: [] }, dir);
     try {
-      assert.equal((await t.request({ method: 'PUT', key: 'old.txt', body: 'written by the old engine', headers: { 'x-cos-server-side-encryption': 'AES256' } })).status, 200);
-      await t.close(true);
-      // What an engine before versioned migrations left behind: the original tables at user_version 0.
-      const db = new DatabaseSync(path.join(dir, 'index.sqlite'));
-      db.exec('DROP TABLE bucket_policies; PRAGMA user_version = 0;');
-      db.close();
-      t = await TestEngine.start({}, dir);
       const check = new EngineIndex(path.join(dir, 'index.sqlite'), { readOnly: true });
       assert.equal(Number((check.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version), indexMigrations.length);
       check.close();
-      const read = await t.request({ key: 'old.txt' });
-      assert.equal(read.text, 'written by the old engine');
+      const read = await t.request({ bucket, key: 'docs/sse-cos.txt' });
+      assert.equal(read.status, 200);
       assert.equal(read.headers['x-cos-server-side-encryption'], 'AES256');
-      assert.equal((await t.request({ method: 'PUT', query: [['policy', '']], body: cosPolicy })).status, 204);
+      assert.equal((await t.request({ bucket, method: 'PUT', query: [['policy', '']], body: policy })).status, 204);
       await t.close(true);
-      t = await TestEngine.start({}, dir);
-      assert.equal((await t.request({ query: [['policy', '']] })).text, cosPolicy);
+      t = await TestEngine.start({ credentials: FIXTURE_CREDENTIALS, buckets: [] }, dir);
+      assert.equal((await t.request({ bucket, query: [['policy', '']] })).text, policy);
     } finally {
       await t.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -6,7 +6,7 @@ import { createEncryptStream } from '../../crypto/index.ts';
 import { cosError } from '../../protocol/cosError.ts';
 import { Crc64Hasher } from '../../protocol/crc64.ts';
 import type { BlobStore } from './blobStore.ts';
-import { createFileHandleSink } from './fileHandleSink.ts';
+import { createFileHandleSink } from '../../common/fileHandleSink.ts';
 
 /** Options of {@link writeBlob}. */
 export interface BlobWriteOptions {

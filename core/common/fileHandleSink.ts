@@ -1,4 +1,4 @@
-/** A Writable that appends to a FileHandle it does not own: destroying the stream never closes the descriptor. */
+/** A Writable into a FileHandle it does not own (appending, or from a position): destroying the stream never closes the descriptor. */
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
@@ -6,13 +6,17 @@ import { Writable } from 'node:stream';
  * Appends every chunk to `handle` through the handle's own methods (never its raw descriptor number), so
  * that the handle's owner closes it exactly once, after any write in flight has finished: a stream built on
  * `fd: handle.fd` closes that number when a pipeline destroys it, and a second close by the owner can then
- * hit a socket that has reused the number (issue 10: the engine aborted in libuv's epoll code).
+ * hit a socket that has reused the number (issue 10: the engine aborted in libuv's epoll code). Chunks that
+ * arrive while a write is in flight go out together in one `writev`. With `position`, the bytes are written
+ * from that offset on (positional writes: several sinks may fill ranges of one file at once); otherwise appended.
  */
-export function createFileHandleSink(handle: FileHandle, highWaterMark: number): Writable {
+export function createFileHandleSink(handle: FileHandle, highWaterMark: number, position?: number): Writable {
+  let offset = position;
   const writeAll = async (chunks: Buffer[]): Promise<void> => {
     let pending = chunks;
     while (pending.length > 0) {
-      const { bytesWritten } = await handle.writev(pending);
+      const { bytesWritten } = await handle.writev(pending, offset);
+      if (offset !== undefined) offset += bytesWritten;
       pending = dropWritten(pending, bytesWritten);
     }
   };

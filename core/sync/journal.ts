@@ -24,6 +24,9 @@ export interface JournalEntry {
   nextRetryAt?: number | undefined;
 }
 
+/** The columns of a row that tell whether its file changed (a full scan reads only these for every row). */
+export type JournalStamp = Pick<JournalEntry, 'path' | 'size' | 'mtimeMs' | 'inode' | 'crc64' | 'state'>;
+
 /** A row of the UI file list. */
 export interface FileRow extends JournalEntry {
   reason: string | undefined;
@@ -172,18 +175,25 @@ export class Journal {
   }
 
   /**
-   * Every row of the folder in path order (SQLite BINARY: UTF-8 bytes), read a page at a time by key so that no
-   * statement stays open while the caller awaits, and no more than one page is in memory.
+   * The stamp columns of every row of the folder in path order (SQLite BINARY: UTF-8 bytes), for the merged full
+   * scan. Read a page at a time by key, as arrays and without the errors join (ten times cheaper than whole rows at
+   * 100,000 files), so that no statement stays open while the caller awaits and no more than one page is in memory.
+   * {@link get} gives the whole row of a path that turns out to differ.
    */
-  *entriesInPathOrder(folderId: string, pageSize = 2000): Generator<JournalEntry> {
-    const first = this.statement(`${selectFiles} WHERE f.folder_id = ? ORDER BY f.path LIMIT ?`);
-    const after = this.statement(`${selectFiles} WHERE f.folder_id = ? AND f.path > ? ORDER BY f.path LIMIT ?`);
+  *stampsInPathOrder(folderId: string, pageSize = 2000): Generator<JournalStamp> {
+    const columns = 'SELECT path, size, mtime_ms, inode, crc64, state FROM files WHERE folder_id = ?';
+    const first = this.statement(`${columns} ORDER BY path LIMIT ?`);
+    const after = this.statement(`${columns} AND path > ? ORDER BY path LIMIT ?`);
+    first.setReturnArrays(true);
+    after.setReturnArrays(true);
     let last: string | undefined;
     for (;;) {
-      const page = (last === undefined ? first.all(folderId, pageSize) : after.all(folderId, last, pageSize)).map((row) => toFileRow(row as Row));
-      yield* page;
+      const page = (last === undefined ? first.all(folderId, pageSize) : after.all(folderId, last, pageSize)) as unknown as unknown[][];
+      for (const [path, size, mtimeMs, inode, crc64, state] of page) {
+        yield { path: String(path), size: Number(size), mtimeMs: Number(mtimeMs), inode: num(inode), crc64: str(crc64), state: state as FileState };
+      }
       if (page.length < pageSize) return;
-      last = page.at(-1)!.path;
+      last = String(page.at(-1)![0]);
     }
   }
 

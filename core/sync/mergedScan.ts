@@ -1,10 +1,11 @@
 /** A full scan as a streamed, sorted merge of the directory walk against the journal: only the differences are kept in memory. */
-import type { Dirent, Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
 import { MARKER_FILE } from './folderConfig.ts';
 import type { IgnoreRules } from './ignoreRules.ts';
-import type { JournalEntry } from './journal.ts';
+import type { JournalEntry, JournalStamp } from './journal.ts';
 import type { LocalEntry } from './planner.ts';
 import { exclusionReason, hashChanged, type Crc64File, type ScanResult } from './scanner.ts';
 
@@ -14,8 +15,10 @@ export interface MergedScanOptions {
   root: string;
   rules: IgnoreRules;
   crc64File: Crc64File;
-  /** The folder's journal rows in {@link compareUtf8} order of their paths (SQLite's BINARY order), read lazily. */
-  rows: Iterable<JournalEntry>;
+  /** The stamps of the folder's journal rows in {@link compareUtf8} order of their paths (SQLite's BINARY order), read lazily. */
+  rows: Iterable<JournalStamp>;
+  /** The whole journal row of a path whose file differs from its stamp (new, changed, excluded or vanished). */
+  row(path: string): JournalEntry | undefined;
   /** Rows with remote content of this size and CRC-64 anywhere in the folder (server-side copy sources for new files). */
   contentRows(size: number, crc64: string): JournalEntry[];
   crcConcurrency?: number;
@@ -52,33 +55,30 @@ export function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
-const hasRemoteContent = (row: JournalEntry): boolean => row.state === 'synced' || row.state === 'identical';
-const sameStamp = (row: JournalEntry, stamp: { size: number; mtimeMs: number; inode: number }): boolean =>
-  row.size === stamp.size && row.mtimeMs === stamp.mtimeMs && row.inode === stamp.inode;
+type Stamp = { size: number; mtimeMs: number; inode: number };
+const hasRemoteContent = (row: JournalStamp): boolean => row.state === 'synced' || row.state === 'identical';
+const sameStamp = (row: JournalStamp, stamp: Stamp): boolean => row.size === stamp.size && row.mtimeMs === stamp.mtimeMs && row.inode === stamp.inode;
 
-/** Stats a directory's children, a bounded batch at a time; entries that vanished meanwhile are left out. */
-async function statChildren(directory: string, relative: string, children: Dirent[], errors: ScanResult['errors']): Promise<{ relative: string; stats: Stats }[]> {
-  const stated: { relative: string; stats: Stats }[] = [];
-  for (let batch = 0; batch < children.length; batch += 64) {
-    await Promise.all(
-      children.slice(batch, batch + 64).map(async (child) => {
-        const childRelative = relative === '' ? child.name : `${relative}/${child.name}`;
-        try {
-          stated.push({ relative: childRelative, stats: await lstat(path.join(directory, child.name)) });
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') errors.push({ path: childRelative, message: (error as Error).message });
-        }
-      }),
-    );
-  }
-  return stated;
+/**
+ * Files stat'ed between two turns of the event loop. The walk stats with `lstatSync`: at 100,000 files a promise
+ * and a thread-pool round trip per file cost 2.5× the stat itself, and the journal (node:sqlite) is synchronous
+ * anyway. Yielding every few hundred files keeps watcher events, uploads and the UI going during a long scan.
+ */
+const STATS_PER_TURN = 256;
+
+/** A directory's child as the walk orders it: directories keyed as `name/`, so every path comes out in byte order. */
+interface Child {
+  name: string;
+  key: string;
+  directory: boolean;
 }
 
 /**
  * Walks the whole folder depth-first in the journal's path order (siblings sorted with directories keyed as
- * `name/`, so every path comes out in byte order) and advances through the journal rows alongside. A file whose
+ * `name/`, so every path comes out in byte order) and advances through the journal stamps alongside. A file whose
  * size, mtime and inode equal its synced row is counted and forgotten at once; everything else (new, changed,
- * excluded, vanished) is collected for the planner, and only those files are hashed. Memory grows with the
+ * excluded, vanished) is collected for the planner with its whole row, and only those files are hashed. Directory
+ * entries' types come from `readdir`, so only files that are not ignored are stat'ed. Memory grows with the
  * differences and the widest directory, not with the folder.
  */
 export async function scanAgainstJournal(options: MergedScanOptions): Promise<MergedScanResult> {
@@ -86,12 +86,16 @@ export async function scanAgainstJournal(options: MergedScanOptions): Promise<Me
   const { rules, root } = options;
   const rows = options.rows[Symbol.iterator]();
   let row = rows.next();
-  const toHash: { relative: string; stamp: { size: number; mtimeMs: number; inode: number } }[] = [];
+  const toHash: { relative: string; stamp: Stamp }[] = [];
+  const keepRow = (relative: string): void => {
+    const whole = options.row(relative);
+    if (whole) result.known.push(whole);
+  };
 
   /** Rows before `relative` have no local file any more; the row at `relative`, if any, is returned and consumed. */
-  const rowAt = (relative: string): JournalEntry | undefined => {
+  const rowAt = (relative: string): JournalStamp | undefined => {
     while (!row.done && compareUtf8(row.value.path, relative) < 0) {
-      result.known.push(row.value);
+      keepRow(row.value.path);
       row = rows.next();
     }
     if (row.done || row.value.path !== relative) return undefined;
@@ -100,51 +104,70 @@ export async function scanAgainstJournal(options: MergedScanOptions): Promise<Me
     return found;
   };
 
-  let previous: string | undefined;
   const visitFile = (relative: string, stats: Stats): void => {
-    if (previous !== undefined && compareUtf8(relative, previous) <= 0) result.ordered = false;
-    previous = relative;
-    if (rules.ignores(relative, false)) return;
     const known = rowAt(relative);
     const reason = exclusionReason(stats);
     const stamp = { size: stats.size, mtimeMs: stats.mtimeMs, inode: stats.ino };
     if (reason) {
       result.entries.push({ path: relative, kind: 'excluded', reason, size: stats.size, mtimeMs: stats.mtimeMs });
-      if (known) result.known.push(known);
+      if (known) keepRow(relative);
       return;
     }
     if (known && hasRemoteContent(known) && known.crc64 !== undefined && sameStamp(known, stamp)) {
       result.unchanged++;
       return;
     }
-    if (known) result.known.push(known);
+    if (known) keepRow(relative);
     if (known?.crc64 !== undefined && sameStamp(known, stamp)) result.entries.push({ path: relative, kind: 'file', ...stamp, crc64: known.crc64 });
     else toHash.push({ relative, stamp });
   };
 
+  let previous: string | undefined;
+  let statsThisTurn = 0;
   const walk = async (relative: string): Promise<void> => {
     options.signal?.throwIfAborted();
     const directory = path.join(root, relative);
-    let children: Dirent[];
+    let children: Child[];
     try {
-      children = await readdir(directory, { withFileTypes: true });
+      children = (await readdir(directory, { withFileTypes: true })).map((child) => ({ name: child.name, key: child.isDirectory() ? `${child.name}/` : child.name, directory: child.isDirectory() }));
     } catch (error) {
       result.incompleteDirectories.push(relative);
       result.errors.push({ path: relative, message: (error as Error).message });
       return;
     }
-    const stated = await statChildren(directory, relative, children, result.errors);
-    const key = (entry: { relative: string; stats: Stats }): string => (entry.stats.isDirectory() ? `${entry.relative}/` : entry.relative);
-    stated.sort((a, b) => compareUtf8(key(a), key(b)));
-    for (const entry of stated) {
-      if (!entry.stats.isDirectory()) visitFile(entry.relative, entry.stats);
-      else if (!rules.ignores(entry.relative, true)) await walk(entry.relative);
-      // An ignored directory is not walked: its rows come out as vanished, and the planner marks them excluded.
+    children.sort((a, b) => compareUtf8(a.key, b.key));
+    for (const child of children) {
+      const childRelative = relative === '' ? child.name : `${relative}/${child.name}`;
+      if (child.directory) {
+        // An ignored directory is not walked: its rows come out as vanished, and the planner marks them excluded.
+        if (!rules.ignores(childRelative, true)) await walk(childRelative);
+        continue;
+      }
+      if (previous !== undefined && compareUtf8(childRelative, previous) <= 0) result.ordered = false;
+      previous = childRelative;
+      if (rules.ignores(childRelative, false)) continue;
+      if (++statsThisTurn >= STATS_PER_TURN) {
+        statsThisTurn = 0;
+        await yieldToLoop();
+        options.signal?.throwIfAborted();
+      }
+      let stats: Stats | undefined;
+      try {
+        stats = lstatSync(`${directory}/${child.name}`, { throwIfNoEntry: false });
+      } catch (error) {
+        result.errors.push({ path: childRelative, message: (error as Error).message });
+        continue;
+      }
+      if (!stats) continue;
+      // Replaced by a directory since readdir: walked here, out of order if a sibling sorts between (then `ordered` turns false).
+      if (stats.isDirectory()) {
+        if (!rules.ignores(childRelative, true)) await walk(childRelative);
+      } else visitFile(childRelative, stats);
     }
   };
 
   await walk('');
-  for (; !row.done; row = rows.next()) result.known.push(row.value);
+  for (; !row.done; row = rows.next()) keepRow(row.value.path);
 
   const hashedFrom = result.entries.length;
   await hashChanged(toHash, { ...options, known: new Map() }, result);

@@ -35,6 +35,18 @@ describe('IgnoreRules', () => {
     test(`default: ${p || '(root)'}${isDirectory ? '/' : ''} → ${expected ? 'ignored' : 'kept'}`, () => assert.equal(defaults.ignores(p, isDirectory), expected));
   }
 
+  test('answers stay the same over many thousands of paths (the matcher is compiled afresh as its cache grows)', () => {
+    const rules = new IgnoreRules('build/\n!keep.tmp\n', ['*.bak']);
+    for (let index = 0; index < 20_000; index++) {
+      const directory = `d${index % 7}`;
+      assert.equal(rules.ignores(`${directory}/f${index}.txt`, false), false);
+      assert.equal(rules.ignores(`${directory}/f${index}.tmp`, false), true);
+      assert.equal(rules.ignores(`${directory}/f${index}.bak`, false), true);
+      assert.equal(rules.ignores(`${directory}/keep.tmp`, false), false);
+      assert.equal(rules.ignores(`${directory}/build/f${index}.txt`, false), true);
+    }
+  });
+
   test('user rules: patterns, directories, anchors and negation of a default', () => {
     const rules = new IgnoreRules('# comment\n*.log\nbuild/\n/top.txt\n!keep.tmp\n');
     assert.equal(rules.ignores('x/y.log', false), true);

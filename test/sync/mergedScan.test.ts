@@ -31,6 +31,9 @@ async function syncedRows(): Promise<JournalEntry[]> {
     .sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
 }
 
+/** The whole-row look-up of {@link scanAgainstJournal} over rows held in memory. */
+const rowOf = (rows: JournalEntry[]) => (relative: string): JournalEntry | undefined => rows.find((row) => row.path === relative);
+
 const planOptions: PlanOptions = { now: 0, deletePolicy: 'mirror', markerPresent: true, maxDeleteFiles: 100, maxDeletePercent: 100, folderFileCount: NAMES.length, cleanPass: true };
 const summary = (actions: ReturnType<typeof plan>): string[] => actions.map((action) => `${action.type} ${'path' in action ? action.path : ''}${'from' in action ? ` from ${action.from}` : ''}`);
 
@@ -57,7 +60,7 @@ describe('scanAgainstJournal', () => {
   test('an unchanged folder keeps nothing: no entry, no row, no file read', async () => {
     const rows = await syncedRows();
     hashed = [];
-    const scan = await scanAgainstJournal({ root, rules, crc64File, rows, contentRows: () => [] });
+    const scan = await scanAgainstJournal({ root, rules, crc64File, rows, row: rowOf(rows), contentRows: () => [] });
     assert.equal(scan.ordered, true);
     assert.equal(scan.unchanged, NAMES.length);
     assert.deepEqual(scan.entries, []);
@@ -76,7 +79,7 @@ describe('scanAgainstJournal', () => {
     symlinkSync(path.join(root, 'c.txt'), path.join(root, 'b/link'));
     hashed = [];
     const merged = await scanAgainstJournal({
-      root, rules, crc64File, rows,
+      root, rules, crc64File, rows, row: rowOf(rows),
       contentRows: (size, crc64) => rows.filter((row) => row.size === size && row.crc64 === crc64),
     });
     assert.equal(merged.ordered, true);
@@ -91,8 +94,8 @@ describe('scanAgainstJournal', () => {
   });
 });
 
-describe('Journal.entriesInPathOrder', () => {
-  test('yields every row of the folder in byte order, a page at a time', () => {
+describe('Journal.stampsInPathOrder', () => {
+  test('yields every row of the folder in byte order, a page at a time, with the stamp columns', () => {
     const journal = Journal.open(':memory:');
     try {
       journal.registerFolder('f', '/tmp/f');
@@ -100,8 +103,11 @@ describe('Journal.entriesInPathOrder', () => {
       const stamp = { size: 1, mtimeMs: 1, inode: 1 };
       for (const name of NAMES) journal.setLocal('f', name, 'queued', stamp, undefined);
       journal.setLocal('other', 'a.txt', 'queued', stamp, undefined);
-      const paths = [...journal.entriesInPathOrder('f', 3)].map((row) => row.path);
-      assert.deepEqual(paths, [...NAMES].sort(compareUtf8));
+      journal.markRemote('f', 'c.txt', 'synced', { size: 2, mtimeMs: 2.5, inode: 7 }, { crc64: '42', etag: '"e"', encryption: { algorithm: 'AES256' }, uploaded: true });
+      const stamps = [...journal.stampsInPathOrder('f', 3)];
+      assert.deepEqual(stamps.map((row) => row.path), [...NAMES].sort(compareUtf8));
+      assert.deepEqual(stamps.find((row) => row.path === 'c.txt'), { path: 'c.txt', size: 2, mtimeMs: 2.5, inode: 7, crc64: '42', state: 'synced' });
+      assert.deepEqual(stamps.find((row) => row.path === 'a.txt'), { path: 'a.txt', size: 1, mtimeMs: 1, inode: 1, crc64: undefined, state: 'queued' });
     } finally {
       journal.close();
     }

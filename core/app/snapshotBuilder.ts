@@ -154,6 +154,8 @@ export class SnapshotBuilder {
     for (const problem of this.#sources.storeProblems()) errors.push({ ...problem, folderId: null });
     const kinds = folders.map((folder) => (folder.status.kind === 'confirm-deletes' ? 'attention' : folder.status.kind));
     if (engine.state === 'error') kinds.push('error');
+    // Files that failed (an SSE refusal, a file that cannot be read) keep a folder from being up to date even while it idles.
+    if (totals.errors > 0) kinds.push('attention');
     let state: OverallState = folders.length === 0 ? 'no-folders' : (overallOrder.find((kind) => kinds.includes(kind as never)) ?? 'idle');
     if (this.#sources.manager.paused && folders.length > 0 && state !== 'error') state = 'paused';
     this.#sequence += 1;
@@ -162,7 +164,7 @@ export class SnapshotBuilder {
       at: Date.now(),
       appVersion: this.#sources.appVersion,
       mode: this.#sources.mode,
-      overall: { state, message: overallMessage(state, folders) },
+      overall: { state, message: overallMessage(state, folders, totals.errors) },
       allPaused: this.#sources.manager.paused,
       folders,
       totals: { ...totals, rate: Math.round(this.#rate()) },
@@ -231,7 +233,7 @@ export class SnapshotBuilder {
   }
 }
 
-function overallMessage(state: OverallState, folders: FolderSnapshot[]): string {
+function overallMessage(state: OverallState, folders: FolderSnapshot[], failedFiles: number): string {
   const syncing = folders.flatMap((folder) => (folder.status.kind === 'syncing' ? [folder.status] : []));
   switch (state) {
     case 'no-folders':
@@ -239,7 +241,8 @@ function overallMessage(state: OverallState, folders: FolderSnapshot[]): string 
     case 'error':
       return 'Something needs your attention';
     case 'attention':
-      return 'Waiting for you to confirm deletions';
+      if (folders.some((folder) => folder.status.kind === 'confirm-deletes')) return 'Waiting for you to confirm deletions';
+      return failedFiles === 1 ? '1 file could not be synced' : `${failedFiles} files could not be synced`;
     case 'offline':
       return 'Offline: waiting for the storage to answer';
     case 'syncing': {

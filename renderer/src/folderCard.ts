@@ -84,7 +84,7 @@ export function createFolderCard(initial: FolderSnapshot, hooks: FolderCardHooks
   let shownProblem: string | null = null;
   const tick = (): void => {
     const status = folder.status;
-    const text = describeStatus(status);
+    const text = describeStatus(status, Date.now(), folder.counts.errors);
     if (lineText.textContent !== text) lineText.textContent = text;
     countdown.textContent = status.kind === 'offline' ? ` ${trying ? 'now…' : describeNextTry(status)}` : '';
   };
@@ -99,8 +99,10 @@ export function createFolderCard(initial: FolderSnapshot, hooks: FolderCardHooks
   const setStatus = (status: FolderStatus): void => {
     folder = { ...folder, status };
     trying = false;
-    pill.textContent = stateNames[status.kind];
-    pill.className = `pill pill-${status.kind}`;
+    // An idle folder with failed files is not up to date: the pill says how many failed (the file list says why).
+    const failed = status.kind === 'idle' ? folder.counts.errors : 0;
+    pill.textContent = failed > 0 ? `${formatCount(failed)} failed` : stateNames[status.kind];
+    pill.className = failed > 0 ? 'pill pill-failed' : `pill pill-${status.kind}`;
     tick();
     startTimer(status.kind === 'offline');
     pauseButton.textContent = status.kind === 'paused' ? 'Resume' : 'Pause';

@@ -5,11 +5,15 @@ import { formatBytes, formatCount, formatCountdown, formatEta, formatRate, forma
 /**
  * Describes a status in one line for people. For `offline` the line ends with "trying again"; the
  * caller appends the live countdown ({@link formatCountdown} of `nextProbeAt`) so it can tick alone.
+ * An idle folder with `failedFiles` is described as not up to date.
  */
-export function describeStatus(status: FolderStatus, now: number = Date.now()): string {
+export function describeStatus(status: FolderStatus, now: number = Date.now(), failedFiles = 0): string {
   switch (status.kind) {
-    case 'idle':
-      return status.lastSyncedAt ? `Up to date · checked ${formatRelative(status.lastSyncedAt, now)}` : 'Up to date';
+    case 'idle': {
+      const checked = status.lastSyncedAt ? ` · checked ${formatRelative(status.lastSyncedAt, now)}` : '';
+      if (failedFiles > 0) return `${failedFiles === 1 ? '1 file' : `${formatCount(failedFiles)} files`} could not be synced: see why in the file list${checked}`;
+      return `Up to date${checked}`;
+    }
     case 'scanning':
       return status.total === null ? `Scanning · ${plural(status.done, 'file')} checked` : `Scanning · ${formatCount(status.done)} of ${plural(status.total, 'file')} checked`;
     case 'syncing':

@@ -424,7 +424,11 @@ function syncingStatus(rows: FileRow[], cursor: number, rate: number): FolderSta
 function overallOf(folders: FolderSnapshot[]): AppSnapshot['overall'] {
   const order: OverallState[] = ['error', 'attention', 'offline', 'syncing', 'scanning', 'paused', 'idle'];
   const kinds = new Set(folders.map((folder) => (folder.status.kind === 'confirm-deletes' ? 'attention' : folder.status.kind)));
+  // As the real service: failed files keep the window from saying "up to date".
+  const failed = folders.reduce((sum, folder) => sum + folder.counts.errors, 0);
+  if (failed > 0) kinds.add('attention');
   const state = folders.length === 0 ? 'no-folders' : (order.find((candidate) => kinds.has(candidate as never)) ?? 'idle');
-  const messages: Record<OverallState, string> = { error: 'A folder needs your attention', attention: 'Deletions are waiting for confirmation', offline: 'Offline — will retry', syncing: 'Syncing', scanning: 'Scanning for changes', paused: 'Paused', idle: 'Everything is up to date', 'no-folders': 'Add a folder to start syncing' };
+  const confirming = folders.some((folder) => folder.status.kind === 'confirm-deletes');
+  const messages: Record<OverallState, string> = { error: 'A folder needs your attention', attention: confirming ? 'Deletions are waiting for confirmation' : `${failed} files could not be synced`, offline: 'Offline — will retry', syncing: 'Syncing', scanning: 'Scanning for changes', paused: 'Paused', idle: 'Everything is up to date', 'no-folders': 'Add a folder to start syncing' };
   return { state, message: messages[state] };
 }

@@ -49,6 +49,8 @@ describe('a refused encrypted write in the real cos-sync serve', { timeout: scal
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
+  const waitText = (selector: string, text: string | RegExp) => page.locator(selector, { hasText: text }).first().waitFor({ timeout: scaled(20_000) });
+
   test('the file list shows the refusal per file; its detail names bucket, region and the fix; the fix syncs it', async () => {
     const folderId = (await serve.call('getSnapshot')).folders[0]!.id;
     await policy(requireKms);
@@ -64,12 +66,18 @@ describe('a refused encrypted write in the real cos-sync serve', { timeout: scal
     const text = await detail.textContent() ?? '';
     assert.match(text, /contract\.pdf: SseRefused — The bucket local-1250000000 \(ap-guangzhou\) refused the SSE-COS \(AES256\) write of 'contract\.pdf'/);
     assert.match(await page.locator('[data-testid=file-error-hint]').textContent() ?? '', /^How to fix: A bucket policy on local-1250000000 may refuse this write .* COS Sync never retries a write without its encryption header\.$/);
+    // The folder and the window do not claim "Up to date" while a file failed.
+    const card = `[data-testid="folder-${folderId}"]`;
+    await waitText(`${card} [data-testid=folder-state]`, '1 failed');
+    assert.match(await page.locator(`${card} [data-testid=folder-status-text]`).textContent() ?? '', /^1 file could not be synced: see why in the file list/);
+    await waitText('#overall-text', '1 file could not be synced');
     await page.locator('[data-testid=file-list]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${shots}/real-refused-light.png`, fullPage: true });
 
     await policy(null);
     await page.locator(`[data-testid="folder-${folderId}"] [data-testid=folder-retry]`).click();
     await page.locator('[data-testid=file-row]', { hasText: 'contract.pdf' }).locator('.cell-state', { hasText: 'Synced' }).waitFor({ timeout: scaled(30_000) });
+    await waitText(`${card} [data-testid=folder-state]`, 'Up to date');
     const row = (await serve.call('listFiles', { folderId, offset: 0, limit: 10, search: 'contract.pdf' })).rows[0];
     assert.equal(row?.encryption?.algorithm, 'AES256');
   });

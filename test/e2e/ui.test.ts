@@ -89,8 +89,10 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     await page.waitForTimeout(2500); // let the throughput chart collect a few samples
     await page.screenshot({ path: `${shots}/status-syncing-light.png` });
     service.setPace(20_000);
-    await waitText(`${folder} [data-testid=folder-state]`, 'Up to date', 30_000);
-    await waitText('[data-testid=overall]', 'Everything is up to date');
+    // The fake refuses 5 of the 100,000 files (AccessDenied): the folder is idle but not up to date, and says so.
+    await waitText(`${folder} [data-testid=folder-state]`, '5 failed', 30_000);
+    await waitText(`${folder} [data-testid=folder-status-text]`, /^5 files could not be synced: see why in the file list · checked /);
+    await waitText('[data-testid=overall]', '5 files could not be synced');
     await waitText('[data-testid=activity-entry]', 'is up to date');
   });
 
@@ -259,7 +261,7 @@ describe('UI in Chromium (fake service, 100,000 files)', () => {
     await waitText(`${folder} [data-testid=folder-status-text]`, /^Offline since just now · trying again in 3 min [4-5] s$/);
     await waitText(`${folder} .folder-problem`, 'Cannot reach bucket photos-1250000000 on Tencent Cloud COS at https://photos-1250000000.cos.ap-guangzhou.myqcloud.com (account “Tencent COS”).');
     await page.locator(`${folder} [data-testid=folder-try-now]`).click();
-    await waitText(`${folder} [data-testid=folder-state]`, 'Up to date');
+    await waitText(`${folder} [data-testid=folder-state]`, '5 failed');
     assert.deepEqual(called('resumeFolder').at(-1)?.args, ['photos']);
   });
 

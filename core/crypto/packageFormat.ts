@@ -23,6 +23,10 @@ const MAGIC = Buffer.from('CSPS', 'latin1');
 const CIPHER_AES_256_GCM = 1;
 const PACKAGE_SIZE_LOG2 = 16;
 const AAD_SIZE = HEADER_SIZE + 32 + 4 + 1;
+/** Where a package's sequence number (uint32 BE) sits in its nonce, and where sequence and final flag sit in its AAD (FORMAT.md §2). */
+export const NONCE_SEQUENCE_OFFSET = NONCE_PREFIX_SIZE;
+export const AAD_SEQUENCE_OFFSET = HEADER_SIZE + 32;
+export const AAD_FINAL_OFFSET = AAD_SEQUENCE_OFFSET + 4;
 
 /** Where a plaintext range lives in the stored bytes; see {@link storedSpanForRange}. */
 export interface StoredSpan {
@@ -157,9 +161,17 @@ export class PackageNoncer {
   /** Sets nonce and AAD for package `sequence` (final or not) and returns both. */
   next(sequence: number, final: boolean): { nonce: Buffer; aad: Buffer } {
     if (!Number.isInteger(sequence) || sequence < 0 || sequence >= MAX_PACKAGES) throw invalidArgument('The stream has too many packages.', { sequence });
-    this.#nonce.writeUInt32BE(sequence, 8);
-    this.#aad.writeUInt32BE(sequence, HEADER_SIZE + 32);
-    this.#aad[AAD_SIZE - 1] = final ? 1 : 0;
+    this.#nonce.writeUInt32BE(sequence, NONCE_SEQUENCE_OFFSET);
+    this.#aad.writeUInt32BE(sequence, AAD_SEQUENCE_OFFSET);
+    this.#aad[AAD_FINAL_OFFSET] = final ? 1 : 0;
     return { nonce: this.#nonce, aad: this.#aad };
+  }
+
+  /**
+   * Copies of nonce and AAD for another thread, which sets each package's sequence number at
+   * {@link NONCE_SEQUENCE_OFFSET} / {@link AAD_SEQUENCE_OFFSET} and its final flag at {@link AAD_FINAL_OFFSET} itself.
+   */
+  template(): { nonce: Buffer; aad: Buffer } {
+    return { nonce: Buffer.from(this.#nonce), aad: Buffer.from(this.#aad) };
   }
 }

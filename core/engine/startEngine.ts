@@ -1,5 +1,6 @@
 /** startEngine: opens a data directory (index, blobs, keyring, credentials), sweeps orphans and serves the COS API over HTTP or HTTPS. */
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { silentLogger, type Logger } from '../common/logger.ts';
 import { DEFAULT_ROTATION_AGE_MS, Keyring } from '../crypto/index.ts';
@@ -20,6 +21,7 @@ import { KeyService, type EngineKeys } from './keys/keyService.ts';
 import { createEngineServer, DEFAULT_ENGINE_LIMITS, type EngineLimits } from './engineServer.ts';
 import { startKeyMaintenance } from './keyMaintenance.ts';
 import { startAdminChannel, type AdminChannel } from './admin/adminServer.ts';
+import { CryptoPool } from './content/cryptoPool.ts';
 
 /** Options of {@link startEngine}. */
 export interface EngineOptions {
@@ -59,6 +61,11 @@ export interface EngineOptions {
    * runs at start and every 1/24 of it (at least every second, at most hourly). Shorter days are for trying rules out.
    */
   lifecycleDayMs?: number;
+  /**
+   * Worker threads that hash, encrypt and decrypt bodies of 1 MiB and more (default 2 on a machine with two cores or
+   * more, else 0); 0 keeps that work on the main thread.
+   */
+  cryptoWorkers?: number;
   /** Run the lifecycle sweep on that schedule. Default true (tests turn it off and call `lifecycle.run()`). */
   backgroundLifecycle?: boolean;
 }
@@ -82,6 +89,8 @@ export interface EngineHandle {
   keys: EngineKeys;
   /** The lifecycle sweep: `run()` applies every bucket's lifecycle rules now (it also runs on its own schedule). */
   lifecycle: { run(): Promise<LifecycleResult> };
+  /** The crypto worker threads (none when the engine runs without them); for diagnostics and fault-injection tests. */
+  cryptoWorkers(): readonly Worker[];
   /** Current objects and their bytes, and the noncurrent versions kept (and their bytes). */
   stats(): { objects: number; bytes: number; noncurrentVersions: number; noncurrentBytes: number };
   /** Stops accepting connections, lets in-flight requests finish, stops background work and closes the index. */
@@ -101,6 +110,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
   makePrivateDir(dataDir);
   const releaseLock = await acquireEngineLock(dataDir);
   let index: EngineIndex | undefined;
+  let crypto: CryptoPool | undefined;
   try {
     const stored = options.credentials ? undefined : await loadOrCreateCredentials(dataDir);
     const credentials = options.credentials ?? stored!.credentials;
@@ -117,8 +127,9 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     if (rotated) logger.log('info', 'master key rotated by age', { version: rotated.version });
     const dataKeys = new DataKeys(keyring);
     const keys = new KeyService(index, keyring, { inFlight: (keyId, version) => dataKeys.inFlight(keyId, version), logger });
+    crypto = CryptoPool.start({ logger, ...(options.cryptoWorkers !== undefined ? { size: options.cryptoWorkers } : {}) });
     const ctx: EngineContext = {
-      index, blobs, keys: dataKeys, region, domains: options.domains ?? ['localhost'], clock, logger, policies: new BucketPolicies(index),
+      index, blobs, keys: dataKeys, ...(crypto ? { crypto } : {}), region, domains: options.domains ?? ['localhost'], clock, logger, policies: new BucketPolicies(index),
       lookupSecret: (secretId) => (secretId === credentials.secretId ? credentials.secretKey : undefined),
     };
     const tls = options.tls === 'self-signed' ? await loadOrCreateSelfSigned(dataDir, certificateNames(options.host ?? '127.0.0.1', region))
@@ -126,6 +137,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     const lifecycle = new LifecycleSweep(index, blobs, clock, { dayMs: options.lifecycleDayMs, logger });
     return await serve(options, { ctx, keys, credentials, stored, dataDir, releaseLock, maxAge, keyring, tls, lifecycle });
   } catch (error) {
+    await crypto?.close();
     index?.close();
     await releaseLock();
     throw error;
@@ -183,6 +195,7 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
     dataDir: prepared.dataDir,
     keys,
     lifecycle: { run: () => lifecycle.run() },
+    cryptoWorkers: () => ctx.crypto?.workers ?? [],
     stats: () => ctx.index.stats(),
     close() {
       closed ??= (async () => {
@@ -195,6 +208,7 @@ async function serve(options: EngineOptions, prepared: Prepared): Promise<Engine
         clearTimeout(force);
         await maintenance.close();
         await lifecycle.close();
+        await ctx.crypto?.close();
         ctx.index.close();
         await prepared.releaseLock();
       })();

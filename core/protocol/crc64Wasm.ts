@@ -118,6 +118,12 @@ export function crc64WasmBytes(): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
+/** What another thread needs to run the kernel itself: the module bytes, the tables (copied to offset 0 of its memory) and the staging window for input. */
+export function crc64WasmSetup(): { bytes: Uint8Array; tables: Uint8Array; stageOffset: number; stageSize: number } {
+  const tables = crc64Tables();
+  return { bytes: crc64WasmBytes(), tables: new Uint8Array(tables.buffer, tables.byteOffset, tables.byteLength), stageOffset: STAGE_OFFSET, stageSize: STAGE_SIZE };
+}
+
 /**
  * Compiles and instantiates the kernel synchronously (the module is a few hundred bytes). Input is copied into
  * the instance's memory in 1 MiB pieces. Returns undefined when WebAssembly is unavailable (e.g. `--jitless`).
@@ -133,8 +139,7 @@ export function createWasmCrc64Kernel(): Crc64Kernel | undefined {
   }
   const crc = exports.crc;
   const heap = new Uint8Array(exports.m.buffer);
-  const tables = crc64Tables();
-  heap.set(new Uint8Array(tables.buffer, tables.byteOffset, tables.byteLength), 0);
+  heap.set(crc64WasmSetup().tables, 0);
   return (data, state) => {
     for (let offset = 0; offset < data.length; offset += STAGE_SIZE) {
       const piece = data.subarray(offset, Math.min(offset + STAGE_SIZE, data.length));

@@ -106,7 +106,7 @@ export async function copyObject(ctx: EngineContext, r: EngineRequest): Promise<
   const sse = resolveWriteSse(parseWriteSse(r.req.headers), bucketDefault(bucket.encryption));
   await drainBody(r);
   const segments = ctx.index.objectSegments(from.objectId);
-  const stream = createObjectStream(ctx.blobs, ctx.keys, { bucket: from.bucket, key: from.key, record: from, segments, customerKey: sourceKey, refresh: (blobId) => ctx.index.getSegment(blobId) });
+  const stream = createObjectStream(ctx, { bucket: from.bucket, key: from.key, record: from, segments, customerKey: sourceKey, refresh: (blobId) => ctx.index.getSegment(blobId) });
   const written = await writeSegment(ctx, {
     bucket: r.bucket, key: r.key, uploadId: null, partNumber: 0, record: sse.record, customerKey: sse.customerKey, source: stream, expectedSize: from.size,
   }).finally(() => stream.destroy());
@@ -145,7 +145,7 @@ export async function uploadPartCopy(ctx: EngineContext, r: EngineRequest): Prom
   const range = copyRange(r.req.headers, source.size);
   await drainBody(r);
   const segments = ctx.index.objectSegments(source.objectId);
-  const stream = createObjectStream(ctx.blobs, ctx.keys, { bucket: source.bucket, key: source.key, record: source, segments, customerKey: sourceKey, refresh: (blobId) => ctx.index.getSegment(blobId) }, range);
+  const stream = createObjectStream(ctx, { bucket: source.bucket, key: source.key, record: source, segments, customerKey: sourceKey, refresh: (blobId) => ctx.index.getSegment(blobId) }, range);
   const written = await writeSegment(ctx, {
     bucket: r.bucket, key: r.key, uploadId: upload.uploadId, partNumber, record: upload, customerKey, source: stream,
     expectedSize: range ? range.end - range.start + 1 : source.size,

@@ -104,7 +104,7 @@ export async function getObject(ctx: EngineContext, r: EngineRequest): Promise<v
   // Unseal the first data key now so a key problem is an error document, not a truncated body.
   const first = firstSegmentAt(segments, range?.start ?? 0);
   if (first) ctx.keys.unseal(object, first, object.bucket, object.key, customerKey)?.fill(0);
-  const stream = createObjectStream(ctx.blobs, ctx.keys, { bucket: object.bucket, key: object.key, record: object, segments, customerKey, refresh: (blobId) => ctx.index.getSegment(blobId) }, range);
+  const stream = createObjectStream(ctx, { bucket: object.bucket, key: object.key, record: object, segments, customerKey, refresh: (blobId) => ctx.index.getSegment(blobId) }, range);
   r.res.writeHead(status, headers);
   await pipeline(stream, r.res);
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../../common/clock.ts';
 import type { DataKeys } from '../keys/dataKeys.ts';
 import type { BlobStore } from '../storage/blobStore.ts';
 import type { EngineIndex } from '../storage/engineIndex.ts';
+import type { CryptoPool } from './cryptoPool.ts';
 
 /** The stores a content write or read needs; the API's EngineContext extends it. */
 export interface ContentStores {
@@ -10,4 +11,6 @@ export interface ContentStores {
   blobs: BlobStore;
   keys: DataKeys;
   clock: Clock;
+  /** Worker threads that hash, encrypt and decrypt large bodies; without them that work runs on the main thread. */
+  crypto?: CryptoPool;
 }

@@ -1,10 +1,13 @@
 /** Reads an object's plaintext (whole or one range) across its segments, decrypting only the packages a range touches. */
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { HEADER_SIZE, PACKAGE_SIZE, STORED_PACKAGE_SIZE, createPackageOpener, storedSpanForRange, type PackageOpener } from '../../crypto/index.ts';
-import type { BlobStore } from '../storage/blobStore.ts';
+import {
+  HEADER_SIZE, PACKAGE_SIZE, PackageNoncer, STORED_PACKAGE_SIZE, createPackageOpener, integrityError, packageCount, storedSpanForRange, type PackageOpener,
+} from '../../crypto/index.ts';
 import { segmentContext, type DataKeys } from '../keys/dataKeys.ts';
 import type { SegmentRow, SseRecord } from '../storage/engineIndex.ts';
+import type { ContentStores } from './contentStores.ts';
+import { STEP_PACKAGES, type CryptoJob } from './cryptoPool.ts';
 
 /** What {@link createObjectStream} reads. */
 export interface ObjectSource {
@@ -17,8 +20,11 @@ export interface ObjectSource {
   refresh?: (blobId: string) => SegmentRow | undefined;
 }
 
+/** What a read uses: the blob files, the data keys and, when the engine has them, the crypto workers. */
+export type ObjectStores = Pick<ContentStores, 'blobs' | 'keys' | 'crypto'>;
+
 /** Packages per positional read: 1 MiB of plaintext per read, decrypted while the next read is in flight. */
-const PACKAGES_PER_READ = 16;
+const PACKAGES_PER_READ = STEP_PACKAGES;
 const PLAIN_READ_SIZE = PACKAGES_PER_READ * PACKAGE_SIZE;
 /** Stored bytes of a full encrypted step: only such read buffers are kept for reuse (small reads get their own). */
 const FULL_STEP = PACKAGES_PER_READ * STORED_PACKAGE_SIZE;
@@ -40,23 +46,30 @@ interface ReadStep {
   length: number;
   /** True for full encrypted steps: `deliver` returns new buffers, so the read buffer can serve a later step. */
   reusable: boolean;
+  /** True when the bytes go to a crypto worker: they are read into a shared slab of the pool, returned after `deliver`. */
+  shared: boolean;
   /** Plaintext chunks for these stored bytes (decrypted and verified, or the bytes themselves). */
-  deliver(bytes: Buffer): Buffer[];
+  deliver(bytes: Buffer): Buffer[] | Promise<Buffer[]>;
 }
 
 /** The reads of one segment, in order: plain spans as they are, encrypted spans in whole packages. */
-async function* segmentSteps(handle: FileHandle, keys: DataKeys, source: ObjectSource, segment: SegmentRow, start: number, end: number): AsyncGenerator<ReadStep> {
-  const dataKey = unsealCurrent(keys, source, segment);
+async function* segmentSteps(
+  handle: FileHandle, stores: ObjectStores, source: ObjectSource, segment: SegmentRow, start: number, end: number,
+): AsyncGenerator<ReadStep> {
+  const dataKey = unsealCurrent(stores.keys, source, segment);
   if (!dataKey) {
     for (let position = start; position <= end; position += PLAIN_READ_SIZE) {
-      yield { position, length: Math.min(PLAIN_READ_SIZE, end + 1 - position), reusable: false, deliver: (bytes) => [bytes] };
+      yield { position, length: Math.min(PLAIN_READ_SIZE, end + 1 - position), reusable: false, shared: false, deliver: (bytes) => [bytes] };
     }
     return;
   }
   const span = storedSpanForRange(segment.size, start, end);
+  // Spans of at least one whole step are opened by a crypto worker; smaller ones here (a round trip costs more).
+  const pool = span.length >= FULL_STEP ? stores.crypto : undefined;
   // A read from the first package takes the stream header along (one read for a small object); otherwise it is read first.
-  let withHeader = span.offset === HEADER_SIZE;
+  let withHeader = span.offset === HEADER_SIZE && !pool;
   let opener: PackageOpener;
+  let job: CryptoJob | undefined;
   try {
     const context = segmentContext(source.bucket, source.key, segment.uploadId, segment.partNumber, segment.blobId);
     opener = createPackageOpener({ dataKey, context, plainSize: segment.size, range: { start, end } });
@@ -64,9 +77,18 @@ async function* segmentSteps(handle: FileHandle, keys: DataKeys, source: ObjectS
       const header = Buffer.alloc(HEADER_SIZE);
       const { bytesRead } = await handle.read(header, 0, HEADER_SIZE, 0);
       opener.setHeader(header.subarray(0, bytesRead));
+      if (pool) job = pool.begin({ dataKey, ...new PackageNoncer(header, context).template(), digests: false });
     }
   } finally {
     dataKey.fill(0);
+  }
+  if (job) {
+    try {
+      yield* workerSteps(job, opener, segment.size, span.offset, start, end);
+    } finally {
+      job.end();
+    }
+    return;
   }
   let position = span.offset;
   for (let first = opener.first; first <= opener.last; first += PACKAGES_PER_READ) {
@@ -78,6 +100,7 @@ async function* segmentSteps(handle: FileHandle, keys: DataKeys, source: ObjectS
       position: position - header,
       length: length + header,
       reusable: header === 0 && length === FULL_STEP,
+      shared: false,
       deliver(bytes) {
         if (header > 0) opener.setHeader(bytes.subarray(0, Math.min(bytes.length, header)));
         const plain: Buffer[] = [];
@@ -91,6 +114,39 @@ async function* segmentSteps(handle: FileHandle, keys: DataKeys, source: ObjectS
         }
         // Pushed as they are: joining them into one buffer per step cost more (a 1 MiB copy) than the writes it saved.
         return plain;
+      },
+    };
+    position += length;
+  }
+}
+
+/** The steps of a segment opened by a crypto worker: each yields one joined, verified buffer, trimmed to the range. */
+function* workerSteps(job: CryptoJob, opener: PackageOpener, plainSize: number, offset: number, start: number, end: number): Generator<ReadStep> {
+  const finalSequence = packageCount(plainSize) - 1;
+  let position = offset;
+  for (let first = opener.first; first <= opener.last; first += PACKAGES_PER_READ) {
+    const last = Math.min(opener.last, first + PACKAGES_PER_READ - 1);
+    const lastLength = opener.storedLength(last);
+    const length = (last - first) * STORED_PACKAGE_SIZE + lastLength;
+    yield {
+      position,
+      length,
+      reusable: false,
+      shared: true,
+      async deliver(bytes) {
+        // A short read leaves a short last package, which fails its tag like any other truncation.
+        const count = bytes.length === length ? last - first + 1 : Math.max(1, Math.ceil(bytes.length / STORED_PACKAGE_SIZE));
+        const stored = bytes.length - (count - 1) * STORED_PACKAGE_SIZE;
+        if (stored < 16) throw integrityError('The encrypted stream is truncated.', { package: first + count - 1 });
+        const reply = await job.open(bytes.buffer as SharedArrayBuffer, first, count, stored, finalSequence);
+        if (reply.failedPackage !== undefined) {
+          throw integrityError('An encrypted package failed authentication: the data was altered, truncated, reordered or belongs to another object.', { package: reply.failedPackage });
+        }
+        const plain = Buffer.from(reply.plain!);
+        const base = first * PACKAGE_SIZE;
+        const from = Math.max(0, start - base);
+        const to = Math.min(plain.length, end + 1 - base);
+        return from === 0 && to === plain.length ? [plain] : [plain.subarray(from, to)];
       },
     };
     position += length;
@@ -123,8 +179,7 @@ function spansOf(segments: SegmentRow[], start: number, end: number): SegmentSpa
  * overlap; each step is one read into its own buffer and one push per package, with no stream in between.
  */
 class ObjectReadable extends Readable {
-  readonly #blobs: BlobStore;
-  readonly #keys: DataKeys;
+  readonly #stores: ObjectStores;
   readonly #source: ObjectSource;
   readonly #spans: SegmentSpan[];
   #handle: FileHandle | undefined;
@@ -134,10 +189,9 @@ class ObjectReadable extends Readable {
   /** Read buffers whose bytes were decrypted into new buffers, ready for the next encrypted step. */
   readonly #spare: Buffer[] = [];
 
-  constructor(blobs: BlobStore, keys: DataKeys, source: ObjectSource, spans: SegmentSpan[]) {
+  constructor(stores: ObjectStores, source: ObjectSource, spans: SegmentSpan[]) {
     super({ highWaterMark: PLAIN_READ_SIZE });
-    this.#blobs = blobs;
-    this.#keys = keys;
+    this.#stores = stores;
     this.#source = source;
     this.#spans = spans;
   }
@@ -148,14 +202,14 @@ class ObjectReadable extends Readable {
       if (!this.#steps) {
         const span = this.#spans.shift();
         if (!span) return undefined;
-        const handle = await this.#blobs.openRead(span.segment.blobId);
+        const handle = await this.#stores.blobs.openRead(span.segment.blobId);
         if (this.destroyed) {
           // Destroyed while the segment was opening: nothing would close it later.
           await handle.close();
           return undefined;
         }
         this.#handle = handle;
-        this.#steps = segmentSteps(this.#handle, this.#keys, this.#source, span.segment, span.start, span.end);
+        this.#steps = segmentSteps(this.#handle, this.#stores, this.#source, span.segment, span.start, span.end);
       }
       const next = await this.#steps.next();
       if (next.done) {
@@ -166,7 +220,8 @@ class ObjectReadable extends Readable {
         continue;
       }
       const step = next.value;
-      const bytes = (step.reusable ? this.#spare.pop() : undefined) ?? Buffer.allocUnsafe(step.length);
+      const bytes = step.shared ? Buffer.from(this.#stores.crypto!.slab(), 0, step.length)
+        : ((step.reusable ? this.#spare.pop() : undefined) ?? Buffer.allocUnsafe(step.length));
       const { bytesRead } = await this.#handle!.read(bytes, 0, step.length, step.position);
       return { step, bytes: bytes.subarray(0, bytesRead) };
     }
@@ -192,13 +247,24 @@ class ObjectReadable extends Readable {
         // Start the next read before this one is decrypted.
         this.#ahead = this.#fetch();
         this.#ahead.catch(() => {});
-        for (const chunk of current.step.deliver(current.bytes)) wanted = this.push(chunk);
+        const chunks = current.step.shared ? await this.#opened(current.step, current.bytes) : (current.step.deliver(current.bytes) as Buffer[]);
+        if (this.destroyed) return;
+        for (const chunk of chunks) wanted = this.push(chunk);
         if (current.step.reusable && current.bytes.length === FULL_STEP) this.#spare.push(current.bytes);
       }
     } catch (error) {
       this.destroy(error as Error);
     } finally {
       this.#reading = false;
+    }
+  }
+
+  /** A worker's plaintext for a step read into a shared slab; the slab goes back to the pool once the worker is done with it. */
+  async #opened(step: ReadStep, bytes: Buffer): Promise<Buffer[]> {
+    try {
+      return await step.deliver(bytes);
+    } finally {
+      this.#stores.crypto!.recycle(bytes.buffer as SharedArrayBuffer);
     }
   }
 
@@ -231,13 +297,13 @@ class ObjectReadable extends Readable {
  * segment's data key is unsealed when the stream reaches it; a damaged package or key fails the stream
  * (DataIntegrityError / KeyUnsealError) before any unauthenticated byte is emitted.
  */
-export function createObjectStream(blobs: BlobStore, keys: DataKeys, source: ObjectSource, range?: { start: number; end: number }): Readable {
+export function createObjectStream(stores: ObjectStores, source: ObjectSource, range?: { start: number; end: number }): Readable {
   const total = source.segments.reduce((sum, segment) => sum + segment.size, 0);
   const start = range?.start ?? 0;
   const end = range?.end ?? total - 1;
   // The blobs stay on disk until this stream closes, even if the object is replaced or deleted meanwhile.
-  const release = blobs.retain(source.segments.map((segment) => segment.blobId));
-  const stream = new ObjectReadable(blobs, keys, source, spansOf(source.segments, start, end));
+  const release = stores.blobs.retain(source.segments.map((segment) => segment.blobId));
+  const stream = new ObjectReadable(stores, source, spansOf(source.segments, start, end));
   stream.once('close', release);
   return stream;
 }

@@ -7,9 +7,12 @@ import { segmentContext } from '../keys/dataKeys.ts';
 import type { ContentStores } from './contentStores.ts';
 import type { ContentRecord, NewObject, ObjectRow, ObjectTag, SegmentRow, SseRecord, VersioningState } from '../storage/engineIndex.ts';
 import { newObjectId } from '../storage/objectVersions.ts';
+import { writeBodyInWorker } from './workerBodyWriter.ts';
 
 /** Largest single PUT and largest part: 5 GiB. */
 export const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
+/** Bodies declared smaller stay on the main thread: a worker round trip costs more than it saves on a few packages. */
+const WORKER_MIN_SIZE = 1 << 20;
 
 /** What a segment write needs. */
 export interface SegmentWrite {
@@ -36,8 +39,11 @@ export interface WrittenSegment {
 export async function writeSegment(ctx: ContentStores, write: SegmentWrite): Promise<WrittenSegment> {
   const blobId = BlobStore.newId();
   const sealed = await ctx.keys.seal(write.record, write.customerKey, segmentContext(write.bucket, write.key, write.uploadId, write.partNumber, blobId));
+  const pool = ctx.crypto;
+  const viaWorker = pool && (write.expectedSize === undefined || write.expectedSize >= WORKER_MIN_SIZE);
   try {
     const result = await writeBlob(ctx.blobs, write.source, {
+      ...(viaWorker ? { bodyWriter: (source, handle, body) => writeBodyInWorker(pool, source, handle, body) } : {}),
       blobId,
       encryption: sealed && { dataKey: sealed.dataKey, context: segmentContext(write.bucket, write.key, write.uploadId, write.partNumber, blobId) },
       maxSize: MAX_OBJECT_SIZE,

@@ -1,5 +1,6 @@
 /** Streams a request body into a new blob in one pass: size limit, MD5, CRC-64 (and SHA-256), optional encryption, durable commit. */
 import { createHash, type Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createEncryptStream } from '../../crypto/index.ts';
@@ -22,7 +23,28 @@ export interface BlobWriteOptions {
   sha256?: boolean;
   /** Runs after the body is stored but before the commit; throw to discard the blob (BadDigest, …). */
   check?: (result: BlobWriteResult) => void;
+  /** Writes the body into the temp file instead of the hashing and encrypting pass on this thread (the engine's crypto workers). */
+  bodyWriter?: BlobBodyWriter;
 }
+
+/** What a {@link BlobBodyWriter} is asked to do. */
+export interface BlobBodyOptions {
+  encryption?: { dataKey: Buffer; context: string };
+  maxSize: number;
+  sha256?: boolean;
+}
+
+/** The plaintext size and digests of a written body. */
+export interface BlobDigests {
+  size: number;
+  hashes: { md5: Uint8Array; crc64: bigint; sha256Hex?: string };
+}
+
+/**
+ * Writes the whole body (header and packages when encrypted) into `handle` from offset 0 and returns its digests;
+ * EntityTooLarge past `maxSize`. It must not return or throw while a write to `handle` is still in flight.
+ */
+export type BlobBodyWriter = (source: Readable, handle: FileHandle, options: BlobBodyOptions) => Promise<BlobDigests>;
 
 /** What was written. */
 export interface BlobWriteResult {
@@ -80,19 +102,14 @@ class Meter {
  */
 export async function writeBlob(store: BlobStore, source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult> {
   const pending = await store.create(options.blobId);
-  const meter = new Meter(options.maxSize, options.sha256 ?? false);
-  // One write in flight while the next megabytes are hashed and encrypted; the handle stays open for datasync
-  // and is closed only by commit or discard.
-  const sink = createFileHandleSink(pending.handle, WRITE_BUFFER);
   try {
-    // Encrypted: hashed inside the encrypting stage, one hop per chunk fewer than a separate metering stage.
-    if (options.encryption) await pipeline(source, createEncryptStream({ ...options.encryption, observe: (chunk) => meter.update(chunk) }), sink);
-    else await pipeline(source, meter.stage(), sink);
-    if (options.expectedSize !== undefined && meter.size !== options.expectedSize) {
-      throw cosError('IncompleteBody', `The body has ${meter.size} bytes but ${options.expectedSize} were declared.`);
+    const body = { encryption: options.encryption, maxSize: options.maxSize, sha256: options.sha256 };
+    const { size, hashes } = await (options.bodyWriter ?? writeBodyHere)(source, pending.handle, body);
+    if (options.expectedSize !== undefined && size !== options.expectedSize) {
+      throw cosError('IncompleteBody', `The body has ${size} bytes but ${options.expectedSize} were declared.`);
     }
-    const result: BlobWriteResult = { blobId: options.blobId, size: meter.size, md5: meter.md5.digest(), crc64: meter.crc.digest() };
-    if (meter.sha) result.sha256Hex = meter.sha.digest('hex');
+    const result: BlobWriteResult = { blobId: options.blobId, size, md5: Buffer.from(hashes.md5), crc64: hashes.crc64 };
+    if (hashes.sha256Hex !== undefined) result.sha256Hex = hashes.sha256Hex;
     options.check?.(result);
     await store.commit(pending);
     return result;
@@ -100,4 +117,15 @@ export async function writeBlob(store: BlobStore, source: Readable, options: Blo
     await store.discard(pending);
     throw error;
   }
+}
+
+/** The body pass on this thread: hashes (and encrypts) chunk by chunk, one write in flight while the next megabytes are processed. */
+export async function writeBodyHere(source: Readable, handle: FileHandle, options: BlobBodyOptions): Promise<BlobDigests> {
+  const meter = new Meter(options.maxSize, options.sha256 ?? false);
+  // The handle stays open for datasync and is closed only by commit or discard.
+  const sink = createFileHandleSink(handle, WRITE_BUFFER);
+  // Encrypted: hashed inside the encrypting stage, one hop per chunk fewer than a separate metering stage.
+  if (options.encryption) await pipeline(source, createEncryptStream({ ...options.encryption, observe: (chunk) => meter.update(chunk) }), sink);
+  else await pipeline(source, meter.stage(), sink);
+  return { size: meter.size, hashes: { md5: meter.md5.digest(), crc64: meter.crc.digest(), ...(meter.sha ? { sha256Hex: meter.sha.digest('hex') } : {}) } };
 }

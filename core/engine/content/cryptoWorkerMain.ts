@@ -1,0 +1,196 @@
+/** The body of one crypto worker thread: hashes, seals and opens 1 MiB steps of package streams in shared memory. */
+import type { KeyObject } from 'node:crypto';
+import type { MessagePort } from 'node:worker_threads';
+
+/** Constants a worker gets as `workerData` (the format offsets of core/crypto and the CRC-64 kernel). */
+export interface CryptoWorkerSetup {
+  packageSize: number;
+  storedPackageSize: number;
+  tagSize: number;
+  nonceSequenceOffset: number;
+  aadSequenceOffset: number;
+  aadFinalOffset: number;
+  crc: { bytes: Uint8Array; tables: Uint8Array; stageOffset: number; stageSize: number };
+}
+
+/** Starts a job: its data key (absent for plain bodies), nonce and AAD templates, and which digests a sealing job keeps. */
+export interface BeginMessage {
+  type: 'begin';
+  id: number;
+  dataKey?: Uint8Array;
+  nonce?: Uint8Array;
+  aad?: Uint8Array;
+  /** Sealing: hash MD5 and CRC-64 of the plaintext (and SHA-256 when `sha256`). */
+  digests: boolean;
+  sha256: boolean;
+}
+
+/**
+ * Seal a step in place: `slab` holds `count` packages of plaintext at their stored offsets (package i at i × stored
+ * package size; the last one `lastLength` bytes) — or, without a key, `lastLength` plain bytes at 0. Each package is
+ * hashed, then replaced by its ciphertext and tag. `final` marks the step's last package final; the reply then carries
+ * the digests.
+ */
+export interface SealMessage {
+  type: 'seal';
+  id: number;
+  slab: SharedArrayBuffer;
+  count: number;
+  lastLength: number;
+  final: boolean;
+}
+
+/**
+ * Open a step: `slab` holds `count` stored packages starting with package `first` (the last one `lastLength` stored
+ * bytes); `finalSequence` is the stream's final package. Replies with the joined plaintext (transferred) or an error.
+ */
+export interface OpenMessage {
+  type: 'open';
+  id: number;
+  slab: SharedArrayBuffer;
+  first: number;
+  count: number;
+  lastLength: number;
+  finalSequence: number;
+}
+
+/** Ends a job (its key is zeroed). */
+export interface EndMessage {
+  type: 'end';
+  id: number;
+}
+
+/** What the pool sends to a worker. */
+export type CryptoRequest = BeginMessage | SealMessage | OpenMessage | EndMessage;
+
+/** A worker's answer to `seal` or `open` (in the order the requests arrived). */
+export interface CryptoReply {
+  id: number;
+  /** Final seal: MD5 (16 bytes), CRC-64 and the SHA-256 hex when asked. */
+  digests?: { md5: Uint8Array; crc64: bigint; sha256Hex?: string };
+  /** Open: the verified plaintext of the step. */
+  plain?: ArrayBuffer;
+  /** Open: the sequence number of a package whose tag failed (nothing of the step is returned). */
+  failedPackage?: number;
+}
+
+/**
+ * Runs in the worker. It is started from its own source text (`eval`), so it must not refer to anything outside its
+ * body: it loads what it needs with `process.getBuiltinModule` and gets the format constants as `setup`. An unknown message throws,
+ * which ends the worker (the pool then fails the jobs it held and starts a new one).
+ */
+export function cryptoWorkerMain(setup: CryptoWorkerSetup): void {
+  // getBuiltinModule, not require: a bundler would rewrite a require() here into a helper the worker does not have.
+  const { createCipheriv, createDecipheriv, createHash, createSecretKey } = process.getBuiltinModule('node:crypto');
+  const parentPort = process.getBuiltinModule('node:worker_threads').parentPort as MessagePort;
+  const wasm = (globalThis as unknown as { WebAssembly: { Instance: new (module: object) => { exports: unknown }; Module: new (bytes: Uint8Array) => object } }).WebAssembly;
+  const kernel = new wasm.Instance(new wasm.Module(setup.crc.bytes)).exports as { m: { buffer: ArrayBuffer }; crc: (pointer: number, length: number, state: bigint) => bigint };
+  const heap = new Uint8Array(kernel.m.buffer);
+  heap.set(setup.crc.tables, 0);
+  const mask = 0xffffffffffffffffn;
+  const crcUpdate = (state: bigint, data: Uint8Array): bigint => {
+    for (let offset = 0; offset < data.length; offset += setup.crc.stageSize) {
+      const piece = data.subarray(offset, Math.min(offset + setup.crc.stageSize, data.length));
+      heap.set(piece, setup.crc.stageOffset);
+      state = BigInt.asUintN(64, kernel.crc(setup.crc.stageOffset, piece.length, state));
+    }
+    return state;
+  };
+
+  interface Job {
+    key: KeyObject | undefined;
+    raw: Buffer | undefined;
+    nonce: Buffer;
+    aad: Buffer;
+    sequence: number;
+    md5: import('node:crypto').Hash | undefined;
+    sha: import('node:crypto').Hash | undefined;
+    /** The CRC-64 register (initial value and final xor are all ones). */
+    crc: bigint;
+  }
+  const jobs = new Map<number, Job>();
+  const setSequence = (job: Job, sequence: number, final: boolean): void => {
+    job.nonce.writeUInt32BE(sequence, setup.nonceSequenceOffset);
+    job.aad.writeUInt32BE(sequence, setup.aadSequenceOffset);
+    job.aad[setup.aadFinalOffset] = final ? 1 : 0;
+  };
+
+  const seal = (job: Job, message: SealMessage): CryptoReply => {
+    const slab = Buffer.from(message.slab);
+    for (let index = 0; index < message.count; index++) {
+      const length = index === message.count - 1 ? message.lastLength : setup.packageSize;
+      const offset = job.key ? index * setup.storedPackageSize : 0;
+      const plain = slab.subarray(offset, offset + length);
+      job.md5?.update(plain);
+      job.sha?.update(plain);
+      if (job.md5) job.crc = crcUpdate(job.crc, plain);
+      if (!job.key) continue;
+      setSequence(job, job.sequence++, message.final && index === message.count - 1);
+      const cipher = createCipheriv('aes-256-gcm', job.key, job.nonce, { authTagLength: setup.tagSize });
+      cipher.setAAD(job.aad);
+      const ciphertext = cipher.update(plain);
+      cipher.final();
+      slab.set(ciphertext, offset);
+      slab.set(cipher.getAuthTag(), offset + length);
+    }
+    if (!message.final) return { id: message.id };
+    const digests = job.md5 ? { md5: job.md5.digest(), crc64: job.crc ^ mask, ...(job.sha ? { sha256Hex: job.sha.digest('hex') } : {}) } : undefined;
+    return { id: message.id, ...(digests ? { digests } : {}) };
+  };
+
+  const open = (job: Job, message: OpenMessage): { reply: CryptoReply; transfer: ArrayBuffer[] } => {
+    const slab = Buffer.from(message.slab);
+    const total = (message.count - 1) * setup.packageSize + message.lastLength - setup.tagSize;
+    const out = Buffer.allocUnsafeSlow(Math.max(0, total));
+    let offset = 0;
+    let written = 0;
+    for (let index = 0; index < message.count; index++) {
+      const sequence = message.first + index;
+      const stored = index === message.count - 1 ? message.lastLength : setup.storedPackageSize;
+      setSequence(job, sequence, sequence === message.finalSequence);
+      let plain: Buffer;
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', job.key!, job.nonce, { authTagLength: setup.tagSize });
+        decipher.setAAD(job.aad);
+        decipher.setAuthTag(slab.subarray(offset + stored - setup.tagSize, offset + stored));
+        // update() releases plaintext before the tag is checked: it is copied out only after final() succeeded.
+        plain = decipher.update(slab.subarray(offset, offset + stored - setup.tagSize));
+        decipher.final();
+      } catch {
+        return { reply: { id: message.id, failedPackage: sequence }, transfer: [] };
+      }
+      out.set(plain, written);
+      written += plain.length;
+      offset += stored;
+    }
+    return { reply: { id: message.id, plain: out.buffer as ArrayBuffer }, transfer: [out.buffer as ArrayBuffer] };
+  };
+
+  parentPort.on('message', (message: CryptoRequest) => {
+    switch (message.type) {
+      case 'begin': {
+        const raw = message.dataKey ? Buffer.from(message.dataKey) : undefined;
+        jobs.set(message.id, {
+          key: raw ? createSecretKey(raw) : undefined, raw, nonce: Buffer.from(message.nonce ?? []), aad: Buffer.from(message.aad ?? []), sequence: 0,
+          md5: message.digests ? createHash('md5') : undefined, sha: message.digests && message.sha256 ? createHash('sha256') : undefined, crc: mask,
+        });
+        message.dataKey?.fill(0);
+        return;
+      }
+      case 'seal':
+        parentPort.postMessage(seal(jobs.get(message.id)!, message), []);
+        return;
+      case 'open': {
+        const { reply, transfer } = open(jobs.get(message.id)!, message);
+        parentPort.postMessage(reply, transfer);
+        return;
+      }
+      case 'end':
+        jobs.get(message.id)?.raw?.fill(0);
+        jobs.delete(message.id);
+        return;
+      default:
+        throw new Error(`crypto worker: unknown message ${JSON.stringify(message)}`);
+    }
+  });
+}

@@ -1,0 +1,107 @@
+/** Writes a request body into a blob file with its hashing and encryption done by a crypto worker, 1 MiB steps in shared slabs. */
+import { randomBytes } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { HEADER_SIZE, NONCE_PREFIX_SIZE, PACKAGE_SIZE, PackageNoncer, STORED_PACKAGE_SIZE, TAG_SIZE, encodeHeader } from '../../crypto/index.ts';
+import { cosError } from '../../protocol/cosError.ts';
+import type { BlobBodyOptions, BlobDigests } from '../storage/blobWriter.ts';
+import { STEP_PACKAGES, type CryptoPool } from './cryptoPool.ts';
+
+/** Plaintext bytes of one step. */
+const STEP_PLAIN = STEP_PACKAGES * PACKAGE_SIZE;
+/** Steps of one body being sealed or written while the next one fills (4 MiB per stream at most). */
+const STEPS_IN_FLIGHT = 3;
+
+/** Writes `bytes` at `position`, again after a short write. */
+async function writeAt(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Reads `source` to the end and writes the stored bytes (header and packages, or the plaintext) into `handle` from
+ * offset 0. The main thread only copies the body into slabs (package by package, at their stored offsets) and issues
+ * positional writes; the worker hashes MD5, CRC-64 (and SHA-256) and seals each step in place. At most
+ * {@link STEPS_IN_FLIGHT} steps are in flight, so a fast client waits for the disk and the worker (back-pressure).
+ * On any failure it waits for the writes in flight before it throws, so the caller may close the file.
+ */
+export async function writeBodyInWorker(pool: CryptoPool, source: Readable, handle: FileHandle, options: BlobBodyOptions): Promise<BlobDigests> {
+  const encryption = options.encryption;
+  const header = encryption ? encodeHeader(randomBytes(NONCE_PREFIX_SIZE)) : undefined;
+  const template = encryption && header ? new PackageNoncer(header, encryption.context).template() : undefined;
+  const job = pool.begin({ dataKey: encryption?.dataKey, ...template, digests: true, sha256: options.sha256 });
+  const inFlight: Promise<void>[] = [];
+  let digests: BlobDigests['hashes'] | undefined;
+  let position = 0;
+  let size = 0;
+  let slab = pool.slab();
+  let view = Buffer.from(slab);
+  let filled = 0;
+
+  const track = (work: Promise<void>): void => {
+    // Rejections are seen when the work is awaited; until then they are not "unhandled".
+    work.catch(() => {});
+    inFlight.push(work);
+  };
+  const dispatch = (final: boolean): void => {
+    const count = encryption ? Math.max(1, Math.ceil(filled / PACKAGE_SIZE)) : 1;
+    const lastLength = encryption ? filled - (count - 1) * PACKAGE_SIZE : filled;
+    const storedLength = encryption ? (count - 1) * STORED_PACKAGE_SIZE + lastLength + TAG_SIZE : filled;
+    const at = position;
+    const own = slab;
+    position += storedLength;
+    track(job.seal(own, count, lastLength, final).then(async (reply) => {
+      if (reply.digests) digests = reply.digests;
+      if (storedLength > 0) await writeAt(handle, Buffer.from(own, 0, storedLength), at);
+      pool.recycle(own);
+    }));
+    slab = pool.slab();
+    view = Buffer.from(slab);
+    filled = 0;
+  };
+
+  try {
+    if (header) {
+      track(writeAt(handle, header, 0));
+      position = HEADER_SIZE;
+    }
+    // Not destroyed on an early exit: a request whose job failed still gets its error document on the open connection.
+    for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > options.maxSize) throw cosError('EntityTooLarge', `The body exceeds the maximum allowed size of ${options.maxSize} bytes.`);
+      let offset = 0;
+      while (offset < chunk.length) {
+        // A full step goes out only once more bytes arrived: the end of the body decides which package is final.
+        if (filled === STEP_PLAIN) {
+          dispatch(false);
+          while (inFlight.length > STEPS_IN_FLIGHT) await inFlight.shift();
+        }
+        if (encryption) {
+          const within = filled % PACKAGE_SIZE;
+          const take = Math.min(chunk.length - offset, PACKAGE_SIZE - within);
+          chunk.copy(view, ((filled - within) / PACKAGE_SIZE) * STORED_PACKAGE_SIZE + within, offset, offset + take);
+          filled += take;
+          offset += take;
+        } else {
+          const take = Math.min(chunk.length - offset, STEP_PLAIN - filled);
+          chunk.copy(view, filled, offset, offset + take);
+          filled += take;
+          offset += take;
+        }
+      }
+    }
+    dispatch(true);
+    while (inFlight.length > 0) await inFlight.shift();
+  } catch (error) {
+    await Promise.allSettled(inFlight);
+    throw error;
+  } finally {
+    job.end();
+  }
+  pool.recycle(slab);
+  if (!digests) throw cosError('InternalError', 'The encryption worker returned no digests.');
+  return { size, hashes: digests };
+}

@@ -1,5 +1,4 @@
 /** `npm run bench:backup`: audit objects/s and restore MB/s and files/s of cos-sync next to rclone, against the engine (child process), same run. */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import path from 'node:path';
 import { concurrentEach } from '../core/common/concurrentEach.ts';
 import { mtimeMetadata } from '../core/common/mtimeMetadata.ts';
 import { CosClient } from '../core/cos/cosClient.ts';
-import { CLI_BIN, rcloneEnv, startEngineChild } from './enginePeers.ts';
+import { BENCH_BUCKET, BENCH_CREDENTIALS, BENCH_REGION, CLI_BIN, rcloneEnv, runProcess, startEngineChild, type ProcessRun } from './benchKit.ts';
 import { writeRandomFile } from './randomFile.ts';
 import { printTable, type Cell } from './table.ts';
 
@@ -19,26 +18,13 @@ const SMALL_SIZE = 16 * 1024;
 const LARGE_MIB = Number(process.env.BENCH_BACKUP_MIB ?? 256);
 /** Objects (and rclone transfers/checkers) in flight. */
 const CONCURRENCY = 8;
-const BUCKET = 'bench-1250000000';
-const REGION = 'ap-guangzhou';
-const CREDENTIALS = { secretId: 'AKIDbenchBackup00000000000000000000', secretKey: 'benchBackupSecretKeyDoNotPrint00' };
+const BUCKET = BENCH_BUCKET;
+const REGION = BENCH_REGION;
+const CREDENTIALS = BENCH_CREDENTIALS;
 
-/** Runs a command to completion; resolves with its exit code, output and wall time. */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | string; stdout: string; stderr: string; seconds: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text.slice(-100_000)));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text.slice(-4000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30 * 60_000);
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? signal ?? -1, stdout, stderr, seconds: (performance.now() - started) / 1000 });
-    });
-  });
+/** Runs a command to completion (killed after 30 minutes); resolves with its exit code, output and wall time. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<ProcessRun> {
+  return runProcess(command, args, env, 30 * 60_000);
 }
 
 async function cosSync(args: string[], endpoint: string, okCodes: number[] = [0]): Promise<number> {
@@ -48,7 +34,7 @@ async function cosSync(args: string[], endpoint: string, okCodes: number[] = [0]
 }
 
 async function rclone(args: string[], endpoint: string): Promise<number> {
-  const result = await run('rclone', [...args, '--s3-no-check-bucket'], rcloneEnv(endpoint, CREDENTIALS, REGION));
+  const result = await run('rclone', [...args, '--s3-no-check-bucket'], rcloneEnv(endpoint));
   if (result.code !== 0) throw new Error(`rclone ${args[0]} exited ${result.code}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
   return result.seconds;
 }
@@ -72,7 +58,8 @@ async function seed(endpoint: string, base: string): Promise<void> {
 
 async function main(): Promise<void> {
   const base = await mkdtemp(path.join(tmpdir(), 'cos-sync-bench-backup-'));
-  const { endpoint, child: engine } = await startEngineChild(path.join(base, 'engine'), BUCKET, CREDENTIALS);
+  const engine = await startEngineChild(path.join(base, 'engine'));
+  const endpoint = engine.endpoint;
   const rows: Cell[][] = [];
   const fixed = (value: number, digits: number): string => value.toFixed(digits);
   try {
@@ -80,7 +67,7 @@ async function main(): Promise<void> {
     await seed(endpoint, base);
     const objects = COUNT + 1;
     const smallMiB = (COUNT * SMALL_SIZE) / MiB;
-    const hasRclone = await run('rclone', ['version'], rcloneEnv('', CREDENTIALS, REGION)).then((result) => result.code === 0, () => false);
+    const hasRclone = await run('rclone', ['version'], rcloneEnv('')).then((result) => result.code === 0, () => false);
     const measure = async (label: string, tool: string, work: () => Promise<Cell[]>): Promise<void> => {
       process.stderr.write(`bench:backup ${label} (${tool})…\n`);
       try {
@@ -128,8 +115,7 @@ async function main(): Promise<void> {
       });
     } else noRclone('restore large');
   } finally {
-    engine.kill('SIGTERM');
-    await new Promise((resolve) => engine.once('exit', resolve));
+    await engine.stop();
     await rm(base, { recursive: true, force: true });
   }
   printTable(`Backup: audit and restore against the bundled engine (${CONCURRENCY} in flight; audit ${CONCURRENCY * 2} HEADs)`, ['work', 'tool', 'seconds', 'objects/s', 'MB/s'], rows);

@@ -16,7 +16,7 @@ export const SLAB_SIZE = STEP_PACKAGES * STORED_PACKAGE_SIZE;
 const KEPT_SLABS = 32;
 
 /** One worker and the jobs pinned to it. */
-interface Slot {
+export interface Slot {
   worker: Worker;
   jobs: Map<number, CryptoJob>;
 }
@@ -47,10 +47,14 @@ export class CryptoJob {
     message.dataKey?.fill(0);
   }
 
-  /** Seals a step of `slab` in place (see {@link SealMessage}); the final one resolves with the digests. */
-  seal(slab: SharedArrayBuffer, count: number, lastLength: number, final: boolean): Promise<CryptoReply> {
-    const message: SealMessage = { type: 'seal', id: this.#id, slab, count, lastLength, final };
-    return this.#request(message);
+  /** Hashes (and seals into `out`) a step of `slab` (see {@link SealMessage}); the final one resolves with the digests. */
+  seal(step: Omit<SealMessage, 'type' | 'id'>): Promise<CryptoReply> {
+    return this.#request({ type: 'seal', id: this.#id, ...step });
+  }
+
+  /** The worker this job runs on. */
+  get slot(): Slot {
+    return this.#slot;
   }
 
   /** Opens a step of stored packages in `slab` (see {@link OpenMessage}). */
@@ -131,15 +135,19 @@ export class CryptoPool {
     return this.#slots.map((slot) => slot.worker);
   }
 
-  /** A job on the least busy worker; `dataKey` is copied to the worker, which zeroes its copy at `end`. */
-  begin(options: { dataKey?: Buffer; nonce?: Buffer; aad?: Buffer; digests: boolean; sha256?: boolean }): CryptoJob {
+  /**
+   * A job on the least busy worker other than `beside`'s (when there is another); `dataKey` is copied to the worker,
+   * which zeroes its copy at `end`.
+   */
+  begin(options: { dataKey?: Buffer; nonce?: Buffer; aad?: Buffer; md5?: boolean; sha256?: boolean; crc64?: boolean }, beside?: CryptoJob): CryptoJob {
     if (this.#closed) throw workerStopped();
-    const slot = this.#slots.reduce((best, candidate) => (candidate.jobs.size < best.jobs.size ? candidate : best));
+    const candidates = this.#slots.length > 1 && beside ? this.#slots.filter((slot) => slot !== beside.slot) : this.#slots;
+    const slot = candidates.reduce((best, candidate) => (candidate.jobs.size < best.jobs.size ? candidate : best));
     return new CryptoJob(slot, ++this.#ids, {
       ...(options.dataKey ? { dataKey: new Uint8Array(options.dataKey) } : {}),
       ...(options.nonce ? { nonce: new Uint8Array(options.nonce) } : {}),
       ...(options.aad ? { aad: new Uint8Array(options.aad) } : {}),
-      digests: options.digests, sha256: options.sha256 ?? false,
+      md5: options.md5 ?? false, sha256: options.sha256 ?? false, crc64: options.crc64 ?? false,
     });
   }
 

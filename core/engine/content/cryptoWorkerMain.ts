@@ -13,28 +13,31 @@ export interface CryptoWorkerSetup {
   crc: { bytes: Uint8Array; tables: Uint8Array; stageOffset: number; stageSize: number };
 }
 
-/** Starts a job: its data key (absent for plain bodies), nonce and AAD templates, and which digests a sealing job keeps. */
+/** Starts a job: its data key (absent when it does not encrypt), nonce and AAD templates, and which digests it keeps. */
 export interface BeginMessage {
   type: 'begin';
   id: number;
   dataKey?: Uint8Array;
   nonce?: Uint8Array;
   aad?: Uint8Array;
-  /** Sealing: hash MD5 and CRC-64 of the plaintext (and SHA-256 when `sha256`). */
-  digests: boolean;
+  /** Sealing: hash the plaintext with MD5, SHA-256, CRC-64 (each job of a body takes some, on different workers). */
+  md5: boolean;
   sha256: boolean;
+  crc64: boolean;
 }
 
 /**
- * Seal a step in place: `slab` holds `count` packages of plaintext at their stored offsets (package i at i × stored
- * package size; the last one `lastLength` bytes) — or, without a key, `lastLength` plain bytes at 0. Each package is
- * hashed, then replaced by its ciphertext and tag. `final` marks the step's last package final; the reply then carries
- * the digests.
+ * Seal a step: `slab` holds `count` packages of plaintext, package i at i × `stride` (the last one `lastLength`
+ * bytes). Each is hashed as the job asks and, with a key, sealed into `out` at the same offset (ciphertext, then the
+ * tag). `slab` is only read, so two jobs may work on it at once. `final` marks the step's last package final; the
+ * reply then carries the job's digests.
  */
 export interface SealMessage {
   type: 'seal';
   id: number;
   slab: SharedArrayBuffer;
+  out?: SharedArrayBuffer;
+  stride: number;
   count: number;
   lastLength: number;
   final: boolean;
@@ -66,8 +69,8 @@ export type CryptoRequest = BeginMessage | SealMessage | OpenMessage | EndMessag
 /** A worker's answer to `seal` or `open` (in the order the requests arrived). */
 export interface CryptoReply {
   id: number;
-  /** Final seal: MD5 (16 bytes), CRC-64 and the SHA-256 hex when asked. */
-  digests?: { md5: Uint8Array; crc64: bigint; sha256Hex?: string };
+  /** Final seal: the digests the job keeps (MD5 16 bytes, CRC-64, SHA-256 hex). */
+  digests?: { md5?: Uint8Array; crc64?: bigint; sha256Hex?: string };
   /** Open: the verified plaintext of the step. */
   plain?: ArrayBuffer;
   /** Open: the sequence number of a package whose tag failed (nothing of the step is returned). */
@@ -105,8 +108,8 @@ export function cryptoWorkerMain(setup: CryptoWorkerSetup): void {
     sequence: number;
     md5: import('node:crypto').Hash | undefined;
     sha: import('node:crypto').Hash | undefined;
-    /** The CRC-64 register (initial value and final xor are all ones). */
-    crc: bigint;
+    /** The CRC-64 register (initial value and final xor are all ones), when the job keeps it. */
+    crc: bigint | undefined;
   }
   const jobs = new Map<number, Job>();
   const setSequence = (job: Job, sequence: number, final: boolean): void => {
@@ -117,25 +120,29 @@ export function cryptoWorkerMain(setup: CryptoWorkerSetup): void {
 
   const seal = (job: Job, message: SealMessage): CryptoReply => {
     const slab = Buffer.from(message.slab);
+    const out = message.out ? Buffer.from(message.out) : undefined;
     for (let index = 0; index < message.count; index++) {
       const length = index === message.count - 1 ? message.lastLength : setup.packageSize;
-      const offset = job.key ? index * setup.storedPackageSize : 0;
+      const offset = index * message.stride;
       const plain = slab.subarray(offset, offset + length);
       job.md5?.update(plain);
       job.sha?.update(plain);
-      if (job.md5) job.crc = crcUpdate(job.crc, plain);
-      if (!job.key) continue;
+      if (job.crc !== undefined) job.crc = crcUpdate(job.crc, plain);
+      if (!job.key || !out) continue;
       setSequence(job, job.sequence++, message.final && index === message.count - 1);
       const cipher = createCipheriv('aes-256-gcm', job.key, job.nonce, { authTagLength: setup.tagSize });
       cipher.setAAD(job.aad);
-      const ciphertext = cipher.update(plain);
+      out.set(cipher.update(plain), offset);
       cipher.final();
-      slab.set(ciphertext, offset);
-      slab.set(cipher.getAuthTag(), offset + length);
+      out.set(cipher.getAuthTag(), offset + length);
     }
     if (!message.final) return { id: message.id };
-    const digests = job.md5 ? { md5: job.md5.digest(), crc64: job.crc ^ mask, ...(job.sha ? { sha256Hex: job.sha.digest('hex') } : {}) } : undefined;
-    return { id: message.id, ...(digests ? { digests } : {}) };
+    return {
+      id: message.id,
+      digests: {
+        ...(job.md5 ? { md5: job.md5.digest() } : {}), ...(job.crc !== undefined ? { crc64: job.crc ^ mask } : {}), ...(job.sha ? { sha256Hex: job.sha.digest('hex') } : {}),
+      },
+    };
   };
 
   const open = (job: Job, message: OpenMessage): { reply: CryptoReply; transfer: ArrayBuffer[] } => {
@@ -172,7 +179,7 @@ export function cryptoWorkerMain(setup: CryptoWorkerSetup): void {
         const raw = message.dataKey ? Buffer.from(message.dataKey) : undefined;
         jobs.set(message.id, {
           key: raw ? createSecretKey(raw) : undefined, raw, nonce: Buffer.from(message.nonce ?? []), aad: Buffer.from(message.aad ?? []), sequence: 0,
-          md5: message.digests ? createHash('md5') : undefined, sha: message.digests && message.sha256 ? createHash('sha256') : undefined, crc: mask,
+          md5: message.md5 ? createHash('md5') : undefined, sha: message.sha256 ? createHash('sha256') : undefined, crc: message.crc64 ? mask : undefined,
         });
         message.dataKey?.fill(0);
         return;

@@ -77,7 +77,7 @@ async function* segmentSteps(
       const header = Buffer.alloc(HEADER_SIZE);
       const { bytesRead } = await handle.read(header, 0, HEADER_SIZE, 0);
       opener.setHeader(header.subarray(0, bytesRead));
-      if (pool) job = pool.begin({ dataKey, ...new PackageNoncer(header, context).template(), digests: false });
+      if (pool) job = pool.begin({ dataKey, ...new PackageNoncer(header, context).template() });
     }
   } finally {
     dataKey.fill(0);

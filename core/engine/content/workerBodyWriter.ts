@@ -24,7 +24,8 @@ async function writeAt(handle: FileHandle, bytes: Buffer, position: number): Pro
 /**
  * Reads `source` to the end and writes the stored bytes (header and packages, or the plaintext) into `handle` from
  * offset 0. The main thread only copies the body into slabs (package by package, at their stored offsets) and issues
- * positional writes; the worker hashes MD5, CRC-64 (and SHA-256) and seals each step in place. At most
+ * positional writes; one worker hashes MD5 (and SHA-256) while another computes CRC-64 and seals each step into a
+ * second slab. At most
  * {@link STEPS_IN_FLIGHT} steps are in flight, so a fast client waits for the disk and the worker (back-pressure).
  * On any failure it waits for the writes in flight before it throws, so the caller may close the file.
  */
@@ -32,9 +33,11 @@ export async function writeBodyInWorker(pool: CryptoPool, source: Readable, hand
   const encryption = options.encryption;
   const header = encryption ? encodeHeader(randomBytes(NONCE_PREFIX_SIZE)) : undefined;
   const template = encryption && header ? new PackageNoncer(header, encryption.context).template() : undefined;
-  const job = pool.begin({ dataKey: encryption?.dataKey, ...template, digests: true, sha256: options.sha256 });
+  // MD5 (and SHA-256) on one worker, CRC-64 and AES-GCM on the other: the two read the same slab at the same time.
+  const hashing = pool.begin({ md5: true, sha256: options.sha256 });
+  const sealing = pool.begin({ dataKey: encryption?.dataKey, ...template, crc64: true }, hashing);
   const inFlight: Promise<void>[] = [];
-  let digests: BlobDigests['hashes'] | undefined;
+  let digests: Partial<BlobDigests['hashes']> = {};
   let position = 0;
   let size = 0;
   let slab = pool.slab();
@@ -52,11 +55,14 @@ export async function writeBodyInWorker(pool: CryptoPool, source: Readable, hand
     const storedLength = encryption ? (count - 1) * STORED_PACKAGE_SIZE + lastLength + TAG_SIZE : filled;
     const at = position;
     const own = slab;
+    const out = encryption ? pool.slab() : undefined;
     position += storedLength;
-    track(job.seal(own, count, lastLength, final).then(async (reply) => {
-      if (reply.digests) digests = reply.digests;
-      if (storedLength > 0) await writeAt(handle, Buffer.from(own, 0, storedLength), at);
+    const step = { slab: own, stride: STORED_PACKAGE_SIZE, count, lastLength, final };
+    track(Promise.all([hashing.seal(step), sealing.seal({ ...step, ...(out ? { out } : {}) })]).then(async ([hashed, sealed]) => {
+      if (final) digests = { ...hashed.digests, ...sealed.digests };
+      if (storedLength > 0) await writeAt(handle, Buffer.from(out ?? own, 0, storedLength), at);
       pool.recycle(own);
+      if (out) pool.recycle(out);
     }));
     slab = pool.slab();
     view = Buffer.from(slab);
@@ -99,9 +105,11 @@ export async function writeBodyInWorker(pool: CryptoPool, source: Readable, hand
     await Promise.allSettled(inFlight);
     throw error;
   } finally {
-    job.end();
+    hashing.end();
+    sealing.end();
   }
   pool.recycle(slab);
-  if (!digests) throw cosError('InternalError', 'The encryption worker returned no digests.');
-  return { size, hashes: digests };
+  const { md5, crc64, sha256Hex } = digests;
+  if (!md5 || crc64 === undefined) throw cosError('InternalError', 'The crypto workers returned no digests.');
+  return { size, hashes: { md5, crc64, ...(sha256Hex !== undefined ? { sha256Hex } : {}) } };
 }

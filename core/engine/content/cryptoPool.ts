@@ -13,7 +13,7 @@ export const STEP_PACKAGES = 16;
 /** Bytes of one shared slab: a whole step of stored packages. */
 export const SLAB_SIZE = STEP_PACKAGES * STORED_PACKAGE_SIZE;
 /** Free slabs kept for reuse (more are allocated under load and dropped when returned). */
-const KEPT_SLABS = 32;
+const KEPT_SLABS = 16;
 
 /** One worker and the jobs pinned to it. */
 export interface Slot {

@@ -2,7 +2,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
-  HEADER_SIZE, PACKAGE_SIZE, PackageNoncer, STORED_PACKAGE_SIZE, createPackageOpener, integrityError, packageCount, storedSpanForRange, type PackageOpener,
+  HEADER_SIZE, PACKAGE_SIZE, PackageNoncer, STORED_PACKAGE_SIZE, TAG_SIZE, createPackageOpener, integrityError, packageCount, storedSpanForRange, type PackageOpener,
 } from '../../crypto/index.ts';
 import { segmentContext, type DataKeys } from '../keys/dataKeys.ts';
 import type { SegmentRow, SseRecord } from '../storage/engineIndex.ts';
@@ -137,7 +137,7 @@ function* workerSteps(job: CryptoJob, opener: PackageOpener, plainSize: number, 
         // A short read leaves a short last package, which fails its tag like any other truncation.
         const count = bytes.length === length ? last - first + 1 : Math.max(1, Math.ceil(bytes.length / STORED_PACKAGE_SIZE));
         const stored = bytes.length - (count - 1) * STORED_PACKAGE_SIZE;
-        if (stored < 16) throw integrityError('The encrypted stream is truncated.', { package: first + count - 1 });
+        if (stored < TAG_SIZE) throw integrityError('The encrypted stream is truncated.', { package: first + count - 1 });
         const reply = await job.open(bytes.buffer as SharedArrayBuffer, first, count, stored, finalSequence);
         if (reply.failedPackage !== undefined) {
           throw integrityError('An encrypted package failed authentication: the data was altered, truncated, reordered or belongs to another object.', { package: reply.failedPackage });
@@ -175,8 +175,9 @@ function spansOf(segments: SegmentRow[], start: number, end: number): SegmentSpa
 
 /**
  * Reads segments with positional reads on one FileHandle per segment. The read of step n+1 is issued
- * before step n is decrypted, so disk (or page cache, on the thread pool) and AES-GCM on the main thread
- * overlap; each step is one read into its own buffer and one push per package, with no stream in between.
+ * before step n is decrypted, so disk (or page cache, on the thread pool) and AES-GCM overlap; each step is one
+ * read and one push per package, with no stream in between. With crypto workers, a step of a large segment is read
+ * into a shared slab and opened by a worker, which hands back the step's plaintext as one buffer.
  */
 class ObjectReadable extends Readable {
   readonly #stores: ObjectStores;

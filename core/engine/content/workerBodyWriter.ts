@@ -31,8 +31,8 @@ async function writeAt(handle: FileHandle, bytes: Buffer, position: number): Pro
  * Reads `source` to the end and writes the stored bytes (header and packages, or the plaintext) into `handle` from
  * offset 0. The main thread only copies the body into slabs (package by package, at their stored offsets) and issues
  * positional writes; one worker hashes MD5 (and SHA-256) while another computes CRC-64 and seals each step into a
- * second slab. At most
- * {@link STEPS_IN_FLIGHT} steps are in flight, so a fast client waits for the disk and the worker (back-pressure).
+ * second slab. At most {@link STEPS_IN_FLIGHT} steps are in flight, so a fast client waits for the disk and the
+ * workers (back-pressure).
  * On any failure it waits for the writes in flight before it throws, so the caller may close the file.
  */
 export async function writeBodyInWorker(pool: CryptoPool, source: Readable, handle: FileHandle, options: BlobBodyOptions): Promise<BlobDigests> {

@@ -29,6 +29,8 @@ export interface FolderSyncOptions {
   watch: boolean;
   /** Upload limit in bytes/s (0 = none). */
   bandwidthLimit?: number;
+  /** Files uploaded at once (default 4, the folder default); the connection pool grows to match. */
+  transfers?: number;
   /**
    * Make the bucket keep old versions for this many days (null: until deleted) before syncing — versioning on,
    * COS Sync's lifecycle rule set (see versionRetention.ts). Undefined leaves the bucket's settings alone.
@@ -61,6 +63,7 @@ export async function startFolderSync(options: FolderSyncOptions): Promise<Folde
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.ca ? { ca: options.ca } : {}),
     ...(options.pathStyle ? { pathStyle: true } : {}),
+    maxConnections: Math.max(16, options.transfers ?? 0),
   });
   let retention: { retention: VersionRetention } | { retentionError: unknown } | undefined;
   if (options.keepVersionsDays !== undefined) {
@@ -83,6 +86,7 @@ export async function startFolderSync(options: FolderSyncOptions): Promise<Folde
     prefix: options.prefix,
     deletePolicy: options.deletePolicy ?? 'keep',
     watch: options.watch,
+    ...(options.transfers ? { concurrency: options.transfers } : {}),
   });
   return {
     manager,

@@ -1,6 +1,7 @@
 /** Command-line TLS options: serving (`--tls`, `--tls-cert`/`--tls-key`) and trusting (`--ca-file`). */
 import { readFileSync } from 'node:fs';
-import { checkTlsPair, readTrustedCertificates } from '../crypto/index.ts';
+// The module itself, not the crypto barrel: every command parses these options, and the barrel loads the whole engine crypto.
+import { checkTlsPair, readTrustedCertificates } from '../crypto/tlsIdentity.ts';
 import { UsageError } from './arguments.ts';
 
 /** parseArgs specs of the serving options. */

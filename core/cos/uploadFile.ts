@@ -9,7 +9,7 @@ import { headObject } from './getObject.ts';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, uploadPart, type UploadedPart } from './multipart.ts';
 import { ProgressTracker } from './progressTracker.ts';
 import { putObject } from './putObject.ts';
-import { readFileRange } from './requestBody.ts';
+import { openSmallFile, readFileRange } from './requestBody.ts';
 import type { Transport } from './transport.ts';
 import { validResumedParts } from './uploadResume.ts';
 
@@ -97,13 +97,20 @@ export function choosePartSize(size: number, requested?: number, hints: PartSize
  * `Crc64Mismatch` (retry); network and COS errors keep their retry class; cancellation throws `Cancelled`.
  */
 export async function uploadFile(transport: Transport, bucket: string, key: string, filePath: string, options: UploadFileOptions, defaultConcurrency: number): Promise<UploadFileResult> {
-  const { size } = await stat(filePath).catch((error: NodeJS.ErrnoException) => {
-    throw new CosSyncError('SourceUnreadable', `Cannot read '${filePath}' (${error.code ?? error.message}).`, { retry: 'fatal', hint: 'Check that the file exists and is readable.', cause: error });
-  });
+  let opened: { size: number; bytes?: Buffer };
+  try {
+    // One open for a small file (its size and bytes); a large one is only sized here and streamed part by part.
+    opened = options.resume ? await stat(filePath) : openSmallFile(filePath);
+  } catch (error) {
+    if (error instanceof CosSyncError) throw error;
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new CosSyncError('SourceUnreadable', `Cannot read '${filePath}' (${code ?? message}).`, { retry: 'fatal', hint: 'Check that the file exists and is readable.', cause: error });
+  }
+  const { size } = opened;
   const sse = options.sse ?? { mode: 'AES256' };
   const progress = new ProgressTracker(size, options.onProgress, 100);
   if (!options.resume && (size === 0 || size < (options.multipartThreshold ?? 16 * MiB))) {
-    const source = size <= 64 * MiB ? await readFileRange(filePath, 0, size) : filePath;
+    const source = opened.bytes ?? (size <= 64 * MiB ? await readFileRange(filePath, 0, size) : filePath);
     const result = await putObject(transport, bucket, key, source, {
       sse,
       contentType: options.contentType,

@@ -7,7 +7,7 @@ import { startFolderSync } from '../../app/folderSync.ts';
 import { DEFAULT_RETENTION_DAYS } from '../../app/versionRetention.ts';
 import { errorCount } from '../../sync/journalErrors.ts';
 import type { FileStatusEvent, FolderStatusEvent } from '../../sync/syncStatus.ts';
-import { parseCommandLine, UsageError } from '../arguments.ts';
+import { integerOption, parseCommandLine, UsageError } from '../arguments.ts';
 import { connectionOptionHelp, connectionOptionSpec, failureText, formatBytes, parseConnection } from '../connectionOptions.ts';
 
 const options = {
@@ -17,6 +17,7 @@ const options = {
   delete: { type: 'string' },
   'bandwidth-limit': { type: 'string' },
   'keep-versions': { type: 'string' },
+  transfers: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -39,6 +40,7 @@ ${connectionOptionHelp}
                           suspended) and sets a lifecycle rule that removes older versions after DAYS days.
                           Default with --endpoint (the bundled engine): 30. Default on real COS, or 'off':
                           the bucket's versioning and lifecycle are left as they are.
+  --transfers N           files uploaded in parallel (default 32; many small files are bound by round trips)
   --journal FILE          journal database (default ~/.cos-sync/cli-journal.sqlite)
   -h, --help              show this help
 
@@ -110,6 +112,8 @@ export async function run(argv: string[]): Promise<number> {
   if (policy !== 'keep' && policy !== 'mirror' && policy !== 'backup') throw new UsageError(`--delete must be keep, mirror or backup (got '${policy}').`);
   const bandwidthLimit = parseRate(values['bandwidth-limit'] as string | undefined);
   const once = Boolean(values.once);
+  const transfers = integerOption(values.transfers as string | undefined, 'transfers', 32);
+  if (transfers < 1) throw new UsageError('--transfers must be at least 1.');
   const keepVersionsDays = parseKeepVersions(values['keep-versions'] as string | undefined, connection.endpoint);
 
   const sync = await startFolderSync({
@@ -119,6 +123,7 @@ export async function run(argv: string[]): Promise<number> {
     deletePolicy: policy,
     watch: !once,
     bandwidthLimit,
+    transfers,
     ...(keepVersionsDays !== undefined ? { keepVersionsDays } : {}),
   });
   if (sync.retentionError !== undefined) console.error(`Could not make ${connection.bucket} keep old versions: ${failureText(sync.retentionError, connection.bucket, connection.region)}`);

@@ -67,9 +67,20 @@ export function isSignedHeader(name: string): boolean {
 const sha1Hex = (text: string | Buffer): string => createHash('sha1').update(text).digest('hex');
 const hmacSha1Hex = (key: string, text: string): string => createHmac('sha1', key).update(text).digest('hex');
 
+/** Recent SignKeys by SecretKey and KeyTime: a client signs every request of one second with the same KeyTime. */
+const recentSignKeys = new Map<string, string>();
+
 /** SignKey = HMAC-SHA1-hex(SecretKey, KeyTime); its hex text is the key of the final HMAC (§1.2 step 2). */
 export function cosSignKey(secretKey: string, keyTime: string): string {
-  return hmacSha1Hex(secretKey, keyTime);
+  const id = `${keyTime}\n${secretKey}`;
+  let signKey = recentSignKeys.get(id);
+  if (signKey === undefined) {
+    signKey = hmacSha1Hex(secretKey, keyTime);
+    // A handful of key pairs and seconds at most; the oldest entry goes first.
+    if (recentSignKeys.size >= 16) recentSignKeys.delete(recentSignKeys.keys().next().value!);
+    recentSignKeys.set(id, signKey);
+  }
+  return signKey;
 }
 
 /** Builds the sorted `name=value` string and `;`-joined name list from encoded pairs (§1.2 steps 4–5). */

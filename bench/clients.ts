@@ -17,6 +17,7 @@ const SMALL_COUNTS = (process.env.BENCH_CLIENTS_SMALL ?? '2000,10000').split(','
 const BIG_MIB = Number(process.env.BENCH_CLIENTS_BIG_MIB ?? 1024);
 const RUNS = Number(process.env.BENCH_CLIENTS_RUNS ?? 3);
 const SDK_UPLOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sdkUpload.ts');
+const SINGLE_PUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'singlePut.ts');
 const TIMEOUT = 30 * 60_000;
 /** Another checkout (say, main before a change) whose CLI runs as an extra column in the same runs (BENCH_BASELINE=DIR). */
 const BASELINE = process.env.BENCH_BASELINE;
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
   const baselineCell = (amount: number, seconds: number[] | undefined): Cell[] => (BASELINE ? [seconds ? rate(amount, seconds) : '–'] : []);
   const rclone = (args: string[]): Promise<ProcessRun> => runProcess('rclone', [...args, '--s3-no-check-bucket'], rcloneEnv(engine.endpoint), TIMEOUT);
   const sdk = (target: string, prefix: string): Promise<ProcessRun> => runProcess(process.execPath, [SDK_UPLOAD, String(engine.port), target, prefix], process.env, TIMEOUT);
+  const singlePut = (file: string, key: string): Promise<ProcessRun> => runProcess(process.execPath, [SINGLE_PUT, engine.endpoint, file, key], process.env, TIMEOUT);
+  const notes: string[] = [];
   try {
     for (const count of SMALL_COUNTS) {
       const tree = path.join(base, `small-${count}`);
@@ -102,16 +105,18 @@ async function main(): Promise<void> {
       await writeRandomFile(big, BIG_MIB * MiB);
       const megabytes = (BIG_MIB * MiB) / 1e6;
       const size = BIG_MIB >= 1024 ? `${BIG_MIB / 1024} GiB` : `${BIG_MIB} MiB`;
-      const [upload, syncOnce, rcloneCopy, sdkUpload, uploadBefore, syncBefore] = await rounds(`${size} file`, [
+      const [upload, syncOnce, rcloneCopy, sdkUpload, single, uploadBefore, syncBefore] = await rounds(`${size} file`, [
         { name: 'cos-sync upload', run: async (round) => checked('cos-sync upload', await ours(['upload', big, '--prefix', `ours-big-${round}/`])) },
         { name: 'cos-sync sync --once', run: async (round) => checked('cos-sync sync', await ours(['sync', path.dirname(big), '--once', '--journal', path.join(base, `jb-${round}.sqlite`), '--prefix', `ours-bigsync-${round}/`])) },
         { name: 'rclone copy', run: async (round) => checked('rclone copy', await rclone(['copy', big, `eng:${BENCH_BUCKET}/rclone-big-${round}`, '--s3-upload-concurrency', '4', '--s3-chunk-size', '16M'])) },
         { name: 'SDK sliceUploadFile', run: async (round) => checked('SDK', await sdk(big, `sdk-big-${round}/`)) },
+        { name: 'CosClient single PUT', run: async (round) => checked('single PUT', await singlePut(big, `single-big-${round}`)) },
         ...before('cos-sync upload', async (round) => checked('baseline upload', await baseline(['upload', big, '--prefix', `base-big-${round}/`]))),
         ...before('cos-sync sync --once', async (round) => checked('baseline sync', await baseline(['sync', path.dirname(big), '--once', '--journal', path.join(base, `jbb-${round}.sqlite`), '--prefix', `base-bigsync-${round}/`]))),
       ]);
       rows.push([`one ${size} file: upload (MB/s)`, rate(megabytes, upload!), ...baselineCell(megabytes, uploadBefore), rate(megabytes, rcloneCopy!), rate(megabytes, sdkUpload!), versus(upload!, rcloneCopy!)]);
       rows.push([`one ${size} file: sync --once (MB/s)`, rate(megabytes, syncOnce!), ...baselineCell(megabytes, syncBefore), rate(megabytes, rcloneCopy!), '–', versus(syncOnce!, rcloneCopy!)]);
+      notes.push(`Multipart vs one PUT of the same ${size} file (CosClient.putObject, process start to exit, same runs): cos-sync upload ${rate(megabytes, upload!)} MB/s = ${Math.round((median(single!) / median(upload!)) * 100)} % of the single PUT's ${rate(megabytes, single!)} MB/s.`);
     }
   } finally {
     await engine.stop();
@@ -122,7 +127,8 @@ async function main(): Promise<void> {
     ['Workload', 'cos-sync (bin)', ...(BASELINE ? ['cos-sync baseline'] : []), 'rclone', 'official SDK', 'ours/rclone'],
     rows,
   );
-  console.log('rclone: --transfers 16 --checkers 16 for files, --s3-upload-concurrency 4 --s3-chunk-size 16M for the large file; the SDK: putObject 16 in flight, sliceUploadFile 16 MiB × 4. cos-sync upload: 16 files in flight; sync: 4 files in flight (the folder default).');
+  console.log('rclone: --transfers 16 --checkers 16 for files, --s3-upload-concurrency 4 --s3-chunk-size 16M for the large file; the SDK: putObject 16 in flight, sliceUploadFile 16 MiB × 4. cos-sync upload and sync: 32 files in flight (the CLI default --transfers), 4 parts of a large file.');
+  for (const note of notes) console.log(note);
 }
 
 await main();

@@ -8,8 +8,10 @@ interface Pending {
 }
 
 /**
- * Collects journal writes of files that finished at about the same time and commits them together, after at most
- * `delayMs` or once `maxPending` are waiting: a commit per small file cost more than its upload's client side.
+ * Collects journal writes of files that finished at about the same time and commits them together, after `delayMs`
+ * (default 0: the files whose answers arrived in the same turn of the event loop) or once `maxPending` are waiting: a
+ * commit per small file cost more than its upload's client side. Longer delays widen the window in which a file
+ * renamed right after its upload is seen as changed before its row says synced (then copied, not moved).
  * {@link commit} resolves only after the COMMIT returned, so a caller reports a file as synced only once its row is
  * written; a crash before that loses at most the rows of one batch, whose files are then uploaded again (never
  * recorded as synced without being confirmed). Each write runs in its own SAVEPOINT: one that throws is rolled back
@@ -24,7 +26,7 @@ export class JournalBatch {
 
   constructor(journal: Journal, options: { delayMs?: number; maxPending?: number } = {}) {
     this.#journal = journal;
-    this.#delayMs = options.delayMs ?? 5;
+    this.#delayMs = options.delayMs ?? 0;
     this.#maxPending = options.maxPending ?? 64;
   }
 

@@ -1,7 +1,6 @@
 /** What the executor needs from its folder loop: journal, store, limits and event sinks. */
 import type { Clock } from '../common/clock.ts';
 import type { Journal } from './journal.ts';
-import type { JournalBatch } from './journalBatch.ts';
 import type { RemoteStore } from './remoteStore.ts';
 import type { ActivityEvent, FileStatusEvent } from './syncStatus.ts';
 import type { TokenBucket } from './tokenBucket.ts';
@@ -14,8 +13,6 @@ export interface ExecutionContext {
   /** Normalised key prefix ('' or ending with '/'). */
   prefix: string;
   journal: Journal;
-  /** Group commit of finished files' rows (the executor sets it for its pass); absent: a transaction per file. */
-  journalBatch?: JournalBatch;
   store: RemoteStore;
   clock: Clock;
   /** Files in flight at once. */

@@ -1,7 +1,6 @@
 /** The executor: applies planned actions through the RemoteStore and records every outcome in the journal. */
 import { CosSyncError, retryClassOf } from '../common/errors.ts';
 import type { ExecutionContext } from './executionContext.ts';
-import { JournalBatch } from './journalBatch.ts';
 import type { Action, LocalFile } from './planner.ts';
 import { failFile, recordActivity, uploadOne } from './uploader.ts';
 
@@ -38,11 +37,9 @@ export async function executeActions(actions: readonly Action[], outer: Executio
   const forward = (): void => controller.abort(outer.signal.reason);
   if (outer.signal.aborted) forward();
   else outer.signal.addEventListener('abort', forward, { once: true });
-  const journalBatch = new JournalBatch(outer.journal);
   try {
-    return await executeWithin(actions, { ...outer, signal: controller.signal, journalBatch }, controller);
+    return await executeWithin(actions, { ...outer, signal: controller.signal }, controller);
   } finally {
-    journalBatch.flush();
     outer.signal.removeEventListener('abort', forward);
   }
 }

@@ -1,5 +1,5 @@
 /** Uploads one file: re-stat before and after, resumable sessions in the journal, CRC-64 check, confirmed SSE recorded. */
-import { lstatSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { CosSyncError, retryClassOf } from '../common/errors.ts';
 import { mtimeMetadata } from '../common/mtimeMetadata.ts';
@@ -23,21 +23,10 @@ const sameStamp = (a: FileStamp, b: FileStamp): boolean => a.size === b.size && 
 /** Below this size a file goes up in one PUT whose row is not marked 'uploading' in the journal first. */
 const SMALL_UPLOAD_BYTES = 1024 * 1024;
 
-/** Runs journal writes in the pass's group commit when there is one, else in a transaction of their own. */
-function commitJournal(context: ExecutionContext, work: () => void): Promise<void> {
-  if (context.journalBatch) return context.journalBatch.commit(work);
-  context.journal.transaction(work);
-  return Promise.resolve();
-}
-
-/**
- * Current stamp of a path, or undefined when it is gone or no longer a regular file. Synchronous: the scan has just
- * read this inode, so lstat answers from the inode cache in microseconds, where the promise form costs a thread-pool
- * round trip — twice per file, for every small file of a sync.
- */
-export function statStamp(absolute: string): FileStamp | undefined {
+/** Current stamp of a path, or undefined when it is gone or no longer a regular file. */
+export async function statStamp(absolute: string): Promise<FileStamp | undefined> {
   try {
-    const stats = lstatSync(absolute);
+    const stats = await lstat(absolute);
     return stats.isFile() ? { size: stats.size, mtimeMs: stats.mtimeMs, inode: stats.ino } : undefined;
   } catch {
     return undefined;
@@ -63,7 +52,7 @@ export function failFile(context: ExecutionContext, filePath: string, error: unk
 
 /** Re-stats after a failed or mismatching upload: when the file changed, records a soon retry and drops the session. */
 async function changedSince(context: ExecutionContext, absolute: string, filePath: string, stamp: FileStamp): Promise<boolean> {
-  const after = statStamp(absolute);
+  const after = await statStamp(absolute);
   if (after && sameStamp(after, stamp)) return false;
   // Never record a CRC for content that changed while it was read: retry soon with a fresh scan.
   deleteUploadSession(context.journal, context.folderId, filePath);
@@ -80,7 +69,7 @@ export async function uploadOne(context: ExecutionContext, file: LocalFile, repl
   const absolute = path.join(context.root, file.path);
   const key = context.prefix + file.path;
   const stamp: FileStamp = { size: file.size, mtimeMs: file.mtimeMs, inode: file.inode };
-  const before = statStamp(absolute);
+  const before = await statStamp(absolute);
   if (!before || !sameStamp(before, stamp)) return 'changed';
 
   try {
@@ -140,10 +129,10 @@ export async function uploadOne(context: ExecutionContext, file: LocalFile, repl
       failFile(context, file.path, new CosSyncError('Crc64Mismatch', `The server's CRC-64 (${result.crc64}) differs from the local file's (${file.crc64}).`, { retry: 'retry' }));
       return 'failed';
     }
-    // The confirmed upload is journaled (with the files that finished about the same time: one commit for many small
-    // files) before it is reported as synced.
+    // The confirmed upload is journaled in the same turn as its answer (a later commit let a rename right after the
+    // upload be seen before the row said synced: a copy instead of a move), then reported as synced.
     let activity: ActivityEvent | undefined;
-    await commitJournal(context, () => {
+    journal.transaction(() => {
       journal.markRemote(folderId, file.path, 'synced', stamp, { crc64: result.crc64, etag: result.etag, encryption: result.encryption, uploaded: true });
       if (stored || sessionStarted) deleteUploadSession(journal, folderId, file.path);
       activity = { at: context.clock.now(), folderId, path: file.path, action: 'uploaded', bytes: file.size, detail: result.encryption.algorithm };
@@ -156,7 +145,7 @@ export async function uploadOne(context: ExecutionContext, file: LocalFile, repl
     }
     // The server holds exactly the scanned content (its CRC matched), recorded with the scanned stamp; if the file
     // moved or changed meanwhile, the next scan of the path sees a different stamp and handles it.
-    const after = statStamp(absolute);
+    const after = await statStamp(absolute);
     return after && sameStamp(after, stamp) ? 'uploaded' : 'changed';
   } catch (error) {
     const retry = signal.aborted ? 'cancelled' : retryClassOf(error);

@@ -118,10 +118,17 @@ async function wholeDownload(client: BackupClient, request: DownloadRequest, tem
   return { info: result.info, temporary, resumedBytes: 0, crc64Verified };
 }
 
+/** Writes a range note as a complete file renamed into place: a crash leaves the old note or the new one, never a torn one. */
+async function saveNote(notePath: string, note: RangeNote): Promise<void> {
+  await writeFile(`${notePath}.tmp`, JSON.stringify(note));
+  await rename(`${notePath}.tmp`, notePath);
+}
+
 async function rangedDownload(client: BackupClient, request: DownloadRequest, info: ObjectInfo, temporary: string): Promise<DownloadedObject> {
   const notePath = `${temporary}.json`;
   const fresh: RangeNote = { key: request.key, etag: info.etag, size: info.size, crc64: info.crc64, partSize: request.partSize, done: [] };
-  const previous = await readFile(notePath, 'utf8').then((text) => JSON.parse(text) as RangeNote, () => undefined);
+  // A note that cannot be read or parsed (a crash of an older version mid-write) only means: start the object afresh.
+  const previous = await readFile(notePath, 'utf8').then((text) => JSON.parse(text) as RangeNote).catch(() => undefined);
   const resumable = previous !== undefined && previous.key === fresh.key && previous.etag === fresh.etag && previous.size === fresh.size && previous.crc64 === fresh.crc64 && previous.partSize === fresh.partSize;
   const note: RangeNote = resumable ? { ...fresh, done: previous.done.filter((part) => Number.isSafeInteger(part)) } : fresh;
   const handle = await open(temporary, resumable ? 'r+' : 'w').catch(() => open(temporary, 'w'));
@@ -131,7 +138,7 @@ async function rangedDownload(client: BackupClient, request: DownloadRequest, in
       note.done = [];
       await handle.truncate(info.size);
     }
-    if (!resumable) await writeFile(notePath, JSON.stringify(note));
+    if (!resumable) await saveNote(notePath, note);
     const parts = Math.ceil(info.size / request.partSize);
     const done = new Set(note.done);
     for (const part of done) resumedBytes += Math.min(request.partSize, info.size - part * request.partSize);
@@ -151,8 +158,7 @@ async function rangedDownload(client: BackupClient, request: DownloadRequest, in
       done.add(part);
       // One note write at a time, each a complete file renamed into place, so a crash leaves the old or the new note.
       saving = saving.then(async () => {
-        await writeFile(`${notePath}.tmp`, JSON.stringify({ ...note, done: [...done] }));
-        await rename(`${notePath}.tmp`, notePath);
+        await saveNote(notePath, { ...note, done: [...done] });
       });
       await saving;
     }, request.signal);

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { CosClient } from '../../core/cos/cosClient.ts';
 import { startEngine, type EngineHandle } from '../../core/engine/startEngine.ts';
 import { crc64File } from '../../core/protocol/crc64.ts';
+import { temporaryPath } from '../../core/backup/downloadObject.ts';
 import { CLI_BIN, runCli } from '../engine-peers/spawnEngine.ts';
 
 const BUCKET = 'restore-1250000000';
@@ -127,6 +128,19 @@ describe('restore round trip', () => {
     const restored = await inventory(target);
     assert.deepEqual([...restored.keys()].sort(), [...original.keys()].sort());
     for (const [name, file] of original) assert.equal(restored.get(name)!.crc64, file.crc64, name);
+  });
+
+  test('a torn range note left by a crash (empty or cut JSON) means a fresh start of that object, not a failure', async () => {
+    const target = path.join(base, 'torn-note');
+    const finalBig = path.join(target, BIG);
+    await mkdir(path.dirname(finalBig), { recursive: true });
+    const temporary = temporaryPath(finalBig, `home/${BIG}`);
+    await writeFile(temporary, randomBytes(3 * 1024 * 1024));
+    await writeFile(`${temporary}.json`, '{"key":"home/big/vid');
+    const run = await runCli(['restore', target, ...connection(), '--part-size', '1M'], 300_000, secrets);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.equal((await crc64File(finalBig)).toString(), original.get(BIG)!.crc64);
+    assert.equal(existsSync(`${temporary}.json`), false, 'the note is gone once the object is restored');
   });
 
   test('local files: same content skipped, different content kept (exit 3) unless --overwrite', async () => {

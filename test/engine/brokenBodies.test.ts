@@ -1,5 +1,6 @@
 /** Issue 10: many signed uploads whose bodies break at once (bad framing, bad chunk signatures, clients gone) never end the engine. */
 import assert from 'node:assert/strict';
+import { until } from '../until.ts';
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -116,15 +117,6 @@ function cutForm(t: TestEngine, key: string, ending: 'end' | 'destroy'): { head:
   return { head, body: { name: `form cut (${ending})`, headers: {}, body: sent, ending } };
 }
 
-/** Polls until `check` holds (the engine discards temp blobs after the answer went out). */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('engine: broken request bodies at any concurrency', () => {
   let t: TestEngine;
   let uploadId: string;
@@ -172,8 +164,8 @@ describe('engine: broken request bodies at any concurrency', () => {
     assert.equal((await t.request({ key: 'after/alive' })).text, 'still serving');
     const listed = await t.request({ query: [['prefix', 'bad/']] });
     assert.doesNotMatch(listed.text, /<Key>bad\//, 'no broken body became an object');
-    await eventually(async () => (await readdir(path.join(t.dir, 'tmp'))).length === 0, 'DATA/tmp holds no temporary blobs');
-    await eventually(async () => (await readdir('/proc/self/fd')).length <= baselineFds + 2, 'every file descriptor is released');
+    await until(async () => (await readdir(path.join(t.dir, 'tmp'))).length === 0, 'DATA/tmp holds no temporary blobs');
+    await until(async () => (await readdir('/proc/self/fd')).length <= baselineFds + 2, 'every file descriptor is released');
   });
 
   it('answers a signed request without a Host header with a COS XML error', async () => {

@@ -1,11 +1,11 @@
 /** The engine's crypto workers: same stored format as the main-thread path both ways, tamper detection, and a worker crash fails only its request. */
 import assert from 'node:assert/strict';
+import { until } from '../until.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { crc64 } from '../../core/protocol/crc64.ts';
 import { signCos } from '../../core/protocol/cosSignature.ts';
 import { TestEngine } from './engineClient.ts';
@@ -22,15 +22,6 @@ function signed(t: TestEngine, method: string, key: string, extra: Record<string
 /** Files in the engine's tmp/ (a PUT in progress writes its blob there). */
 async function tmpFiles(t: TestEngine): Promise<string[]> {
   return readdir(path.join(t.dir, 'tmp')).catch(() => []);
-}
-
-/** Waits until `condition` holds (no fixed pauses: the machine may be busy). */
-async function until(condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 2000; attempt++) {
-    if (await condition()) return;
-    await sleep(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Makes every crypto worker of `t` throw (an unknown message is a crash in the worker's own code path). */

@@ -1,5 +1,6 @@
 /** Issue 10 in `serve`: broken, cut-off, duplicate and abandoned requests to the web host (real service, bundled engine) release every file and never end the process. */
 import assert from 'node:assert/strict';
+import { until } from '../until.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -50,14 +51,6 @@ function rawSend(port: number, head: string, body: Buffer, ending: 'end' | 'dest
   });
 }
 
-async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('serve: broken and abandoned requests to the web host', () => {
   let root: string;
   let service: AppService;
@@ -93,7 +86,7 @@ describe('serve: broken and abandoned requests to the web host', () => {
     const head = `GET /assets/big.js HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n\r\n`;
     const answers = await Promise.all(Array.from({ length: 16 }, () => rawSend(host.port, head, Buffer.alloc(0), 'read-then-destroy')));
     for (const answer of answers) assert.match(answer, /^HTTP\/1\.1 200/);
-    await eventually(async () => (await readdir('/proc/self/fd')).length <= baseline + 2, 'every static file descriptor is released');
+    await until(async () => (await readdir('/proc/self/fd')).length <= baseline + 2, 'every static file descriptor is released');
   });
 
   test('cut, reset, oversized and duplicate upload bodies: each ends its own request, staging is emptied, the service keeps uploading', async () => {
@@ -128,7 +121,7 @@ describe('serve: broken and abandoned requests to the web host', () => {
       await client.close();
     }
     const stagingDir = path.join(root, 'data', 'staging');
-    await eventually(() => readdirSync(stagingDir).length === 0, 'the staging folder is empty');
+    await until(() => readdirSync(stagingDir).length === 0, 'the staging folder is empty');
     const good = await startUpload([5]);
     const ok = await rawSend(host.port, `PUT /api/upload/${good}/0 HTTP/1.1\r\n${auth}Content-Length: 5\r\n\r\n`, Buffer.from('hello'), 'wait');
     assert.match(ok, /^HTTP\/1\.1 200/);

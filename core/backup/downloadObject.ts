@@ -8,7 +8,7 @@ import { CosSyncError } from '../common/errors.ts';
 import { concurrentEach } from '../common/concurrentEach.ts';
 import { createFileHandleSink } from '../common/fileHandleSink.ts';
 import type { ObjectInfo } from '../cos/objectInfo.ts';
-import { crc64File, Crc64Hasher } from '../protocol/crc64.ts';
+import { crc64Combine, crc64File, Crc64Hasher } from '../protocol/crc64.ts';
 import type { BackupClient } from './storedEncryption.ts';
 
 /** Bytes the file sink buffers before it holds the body back (a write in flight collects the next ones). */
@@ -56,6 +56,8 @@ interface RangeNote {
   crc64: string | undefined;
   partSize: number;
   done: number[];
+  /** CRC-64 (decimal) of each finished range, so the whole file's CRC is combined instead of read again. */
+  crcs?: Record<string, string>;
 }
 
 function changed(key: string): CosSyncError {
@@ -118,6 +120,17 @@ async function wholeDownload(client: BackupClient, request: DownloadRequest, tem
   return { info: result.info, temporary, resumedBytes: 0, crc64Verified };
 }
 
+/** The whole file's CRC-64 from the CRCs of its ranges, or undefined when a range has none (a note of an older version). */
+function combinedCrc(crcs: Record<string, string>, size: number, partSize: number): string | undefined {
+  let crc = 0n;
+  for (let part = 0; part * partSize < size; part++) {
+    const range = crcs[part];
+    if (range === undefined) return undefined;
+    crc = crc64Combine(crc, BigInt(range), Math.min(partSize, size - part * partSize));
+  }
+  return String(crc);
+}
+
 /** Writes a range note as a complete file renamed into place: a crash leaves the old note or the new one, never a torn one. */
 async function saveNote(notePath: string, note: RangeNote): Promise<void> {
   await writeFile(`${notePath}.tmp`, JSON.stringify(note));
@@ -130,12 +143,14 @@ async function rangedDownload(client: BackupClient, request: DownloadRequest, in
   // A note that cannot be read or parsed (a crash of an older version mid-write) only means: start the object afresh.
   const previous = await readFile(notePath, 'utf8').then((text) => JSON.parse(text) as RangeNote).catch(() => undefined);
   const resumable = previous !== undefined && previous.key === fresh.key && previous.etag === fresh.etag && previous.size === fresh.size && previous.crc64 === fresh.crc64 && previous.partSize === fresh.partSize;
-  const note: RangeNote = resumable ? { ...fresh, done: previous.done.filter((part) => Number.isSafeInteger(part)) } : fresh;
+  const note: RangeNote = resumable ? { ...fresh, done: previous.done.filter((part) => Number.isSafeInteger(part)), crcs: { ...previous.crcs } } : { ...fresh, crcs: {} };
+  const crcs = note.crcs!;
   const handle = await open(temporary, resumable ? 'r+' : 'w').catch(() => open(temporary, 'w'));
   let resumedBytes = 0;
   try {
     if ((await handle.stat()).size !== info.size) {
       note.done = [];
+      for (const part of Object.keys(crcs)) delete crcs[part];
       await handle.truncate(info.size);
     }
     if (!resumable) await saveNote(notePath, note);
@@ -152,20 +167,25 @@ async function rangedDownload(client: BackupClient, request: DownloadRequest, in
         result.body.destroy();
         throw changed(request.key);
       }
-      const length = await streamInto(handle, result.body, start, (chunk) => request.onBytes?.(chunk.length));
+      const hasher = new Crc64Hasher();
+      const length = await streamInto(handle, result.body, start, (chunk) => {
+        hasher.update(chunk);
+        request.onBytes?.(chunk.length);
+      });
       if (length !== end - start + 1) throw new CosSyncError('ShortRead', `A range of '${request.key}' ended after ${length} of ${end - start + 1} bytes.`, { retry: 'retry' });
       await handle.datasync();
       done.add(part);
+      crcs[part] = hasher.digestString();
       // One note write at a time, each a complete file renamed into place, so a crash leaves the old or the new note.
       saving = saving.then(async () => {
-        await saveNote(notePath, { ...note, done: [...done] });
+        await saveNote(notePath, { ...note, done: [...done], crcs });
       });
       await saving;
     }, request.signal);
   } finally {
     await handle.close();
   }
-  const crc64Verified = await checkCrc(temporary, info, request.signal).catch(async (error: unknown) => {
+  const crc64Verified = await checkCrc(temporary, info, request.signal, combinedCrc(crcs, info.size, request.partSize)).catch(async (error: unknown) => {
     await rm(notePath, { force: true });
     throw error;
   });

@@ -47,6 +47,11 @@ describe('restore from a server that lists hostile keys', () => {
     fake = await startFakeCos({ buckets: [BUCKET] });
     base = await mkdtemp(path.join(tmpdir(), 'cos-sync-hostile-'));
     const objects = fake.buckets.get(BUCKET)!.objects;
+    // Stored with the CRC-64 of other bytes: what a restore must catch (fetched whole, and in ranges whose CRCs it combines).
+    for (const [key, size] of [['damaged/small.bin', 3000], ['damaged/ranged.bin', 5000]] as const) {
+      const data = Buffer.alloc(size, 7);
+      objects.set(key, { data, ...digestOf(data), crc64: digestOf(Buffer.alloc(size, 8)).crc64, contentType: 'application/octet-stream', metadata: {}, sse: { algorithm: 'AES256' }, lastModified: new Date() });
+    }
     for (const key of ['p/../../escaped.txt', 'p//abs.txt', 'p/nul\u0000.txt', 'p/link/through.txt', 'p/good/file.txt']) {
       const data = Buffer.from(`content of ${key}`);
       objects.set(key, { data, ...digestOf(data), contentType: 'text/plain', metadata: {}, sse: { algorithm: 'AES256' }, lastModified: new Date() });
@@ -55,6 +60,20 @@ describe('restore from a server that lists hostile keys', () => {
   after(async () => {
     await fake.close();
     await rm(base, { recursive: true, force: true });
+  });
+
+  test('bytes whose CRC-64 differs from the stored one fail the object and never get the final name (whole and ranged)', async () => {
+    const folder = path.join(base, 'damaged');
+    const client = clientFor(fake.endpoint, fake.credentials);
+    try {
+      const report = await restoreObjects(client, BUCKET, folder, { prefix: 'damaged/', rangedThreshold: 4096, partSize: 1024 });
+      assert.equal(report.restored, 0);
+      assert.deepEqual(report.failed.map((object) => object.key).sort(), ['damaged/ranged.bin', 'damaged/small.bin']);
+      for (const object of report.failed) assert.match(object.message ?? '', /CRC-64/);
+      assert.deepEqual((await readdir(folder).catch(() => [] as string[])).filter((name) => !name.startsWith('.')), []);
+    } finally {
+      await client.close();
+    }
   });
 
   test('refuses each hostile key with a reason, writes nothing outside the folder, restores the rest', async () => {

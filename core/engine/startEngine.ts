@@ -66,6 +66,11 @@ export interface EngineOptions {
    * more, else 0); 0 keeps that work on the main thread.
    */
   cryptoWorkers?: number;
+  /**
+   * Whole objects declared at most this many bytes are kept in the index instead of a blob file: one durable commit
+   * instead of a file, its datasync and a directory fsync (default 32 KiB; 0 keeps every object in a file).
+   */
+  inlineMax?: number;
   /** Run the lifecycle sweep on that schedule. Default true (tests turn it off and call `lifecycle.run()`). */
   backgroundLifecycle?: boolean;
 }
@@ -129,7 +134,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     const keys = new KeyService(index, keyring, { inFlight: (keyId, version) => dataKeys.inFlight(keyId, version), logger });
     crypto = CryptoPool.start({ logger, ...(options.cryptoWorkers !== undefined ? { size: options.cryptoWorkers } : {}) });
     const ctx: EngineContext = {
-      index, blobs, keys: dataKeys, ...(crypto ? { crypto } : {}), region, domains: options.domains ?? ['localhost'], clock, logger, policies: new BucketPolicies(index),
+      index, blobs, keys: dataKeys, ...(crypto ? { crypto } : {}), ...(options.inlineMax !== undefined ? { inlineMax: options.inlineMax } : {}), region, domains: options.domains ?? ['localhost'], clock, logger, policies: new BucketPolicies(index),
       lookupSecret: (secretId) => (secretId === credentials.secretId ? credentials.secretKey : undefined),
     };
     const tls = options.tls === 'self-signed' ? await loadOrCreateSelfSigned(dataDir, certificateNames(options.host ?? '127.0.0.1', region))

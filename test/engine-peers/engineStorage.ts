@@ -1,5 +1,5 @@
 /** Read-only look into an engine data dir for tests: the sqlite index, the blob files of an object, and a byte search over every file. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
@@ -39,6 +39,11 @@ export function queryIndex(dataDir: string, sql: string, ...parameters: (string 
 /** The path of blob `id` (DATA/blobs/<first two hex>/<id>, see core/engine/blobStore.ts). */
 export function blobPath(dataDir: string, blobId: string): string {
   return path.join(dataDir, 'blobs', blobId.slice(0, 2), blobId);
+}
+
+/** Whether the stored bytes of blob `id` exist: its file, or its row in `inline_blobs` (small objects kept in the index). */
+export function blobStored(dataDir: string, blobId: string): boolean {
+  return existsSync(blobPath(dataDir, blobId)) || queryIndex(dataDir, 'SELECT 1 FROM inline_blobs WHERE blob_id = ?', blobId).length > 0;
 }
 
 /** The blobs of the current version of a committed object, in order; throws when the object is not in the index. */

@@ -29,13 +29,14 @@ export function makeTempDir(label: string): Promise<string> {
 
 /**
  * Starts the engine on 127.0.0.1:0 with {@link TEST_BUCKET}; pass `dataDir` to reopen an existing one, and
- * `backgroundRewrap: false` to keep the start-up rewrap sweep from running (rotation tests).
+ * `backgroundRewrap: false` to keep the start-up rewrap sweep from running (rotation tests), `inlineMax` to move the
+ * size up to which objects are kept in the index.
  */
-export async function startTestEngine(options: { dataDir?: string; backgroundRewrap?: boolean; adminChannel?: 'socket' | 'tcp' } = {}): Promise<TestEngine> {
+export async function startTestEngine(options: { dataDir?: string; backgroundRewrap?: boolean; adminChannel?: 'socket' | 'tcp'; inlineMax?: number } = {}): Promise<TestEngine> {
   const dataDir = options.dataDir ?? (await makeTempDir('engine'));
   const engine = await startEngine({
     dataDir, port: 0, host: '127.0.0.1', region: TEST_REGION, credentials: TEST_CREDENTIALS, buckets: [TEST_BUCKET], backgroundRewrap: options.backgroundRewrap,
-    ...(options.adminChannel ? { adminChannel: options.adminChannel } : {}),
+    ...(options.adminChannel ? { adminChannel: options.adminChannel } : {}), ...(options.inlineMax !== undefined ? { inlineMax: options.inlineMax } : {}),
   });
   let closed = false;
   return {

@@ -59,6 +59,8 @@ function brokenBodies(): BrokenBody[] {
     { name: 'gzip, chunked', headers: { 'transfer-encoding': 'gzip, chunked' }, body: Buffer.from('5\r\nhello\r\n0\r\n\r\n'), ending: 'wait' },
     { name: 'short body then close', headers: { 'content-length': '200000' }, body: randomBytes(70_000), ending: 'end' },
     { name: 'client gone mid-body', headers: { 'content-length': '1000000' }, body: randomBytes(300_000), ending: 'destroy' },
+    // A small declared size takes the path that keeps the object in the index (seven kinds: each meets every request kind).
+    { name: 'short small body then close', headers: { 'content-length': '20000' }, body: randomBytes(7_000), ending: 'end' },
   ];
 }
 

@@ -1,12 +1,12 @@
 /** Bucket lifecycle on the engine: PUT/GET/DELETE ?lifecycle, validation, and the sweep enforcing each action on a controlled clock. */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { fixedClock } from '../../core/common/clock.ts';
 import { TestEngine, type TestResponse } from './engineClient.ts';
 import { listedVersions } from './listedVersions.ts';
+import { blobStored } from '../engine-peers/engineStorage.ts';
 
 const DAY = 1000;
 const rule = (body: string, id = 'r'): string => `<Rule><ID>${id}</ID>${body}</Rule>`;
@@ -30,7 +30,7 @@ describe('engine bucket lifecycle', () => {
     const db = new DatabaseSync(path.join(t.dir, 'index.sqlite'), { readOnly: true });
     try {
       return (db.prepare('SELECT s.blob_id FROM objects o JOIN segments s ON s.object_id = o.object_id WHERE o.version_id = ?').all(versionId) as { blob_id: string }[])
-        .map((row) => path.join(t.dir, 'blobs', row.blob_id.slice(0, 2), row.blob_id));
+        .map((row) => row.blob_id);
     } finally {
       db.close();
     }
@@ -81,11 +81,11 @@ describe('engine bucket lifecycle', () => {
       rule('<Filter><Prefix>other/</Prefix></Filter><Status>Disabled</Status><NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays></NoncurrentVersionExpiration>', 'off'),
     ))).status, 200);
     const v0Blobs = blobsOf(ids['docs/a']![0]!);
-    assert.ok(v0Blobs.length > 0 && v0Blobs.every((file) => existsSync(file)));
+    assert.ok(v0Blobs.length > 0 && v0Blobs.every((blob) => blobStored(t.dir, blob)));
     const result = await t.engine.lifecycle.run();
     assert.equal(result.expiredVersions, 2);
     assert.deepEqual(await versionsOf('docs/a'), [`docs/a:${ids['docs/a']![2]}`, `docs/a:${ids['docs/a']![1]}`], 'the version noncurrent for 2 days went, the one for 1 day stayed');
-    assert.ok(v0Blobs.every((file) => !existsSync(file)), 'its bytes are gone');
+    assert.ok(v0Blobs.every((blob) => !blobStored(t.dir, blob)), 'its bytes are gone');
     assert.deepEqual(await versionsOf('docs/keep'), [`docs/keep:${ids['docs/keep']![2]}`, `docs/keep:${ids['docs/keep']![1]}`], 'the newest noncurrent version is kept');
     assert.equal((await versionsOf('other/')).length, 3, 'a disabled rule does nothing');
     assert.equal((await t.engine.lifecycle.run()).expiredVersions, 0, 'a second sweep finds nothing');

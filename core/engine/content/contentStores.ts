@@ -13,4 +13,6 @@ export interface ContentStores {
   clock: Clock;
   /** Worker threads that hash, encrypt and decrypt large bodies; without them that work runs on the main thread. */
   crypto?: CryptoPool;
+  /** Whole objects declared at most this many bytes are kept in the index, not in a blob file (default 32 KiB; 0 turns it off). */
+  inlineMax?: number;
 }

@@ -1,5 +1,4 @@
 /** Reads an object's plaintext (whole or one range) across its segments, decrypting only the packages a range touches. */
-import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   HEADER_SIZE, PACKAGE_SIZE, PackageNoncer, STORED_PACKAGE_SIZE, TAG_SIZE, createPackageOpener, integrityError, packageCount, storedSpanForRange, type PackageOpener,
@@ -7,6 +6,7 @@ import {
 import { segmentContext, type DataKeys } from '../keys/dataKeys.ts';
 import type { SegmentRow, SseRecord } from '../storage/engineIndex.ts';
 import type { ContentStores } from './contentStores.ts';
+import { inlineBlobHandle, type BlobHandle } from '../storage/blobStore.ts';
 import { STEP_PACKAGES, type CryptoJob } from './cryptoPool.ts';
 
 /** What {@link createObjectStream} reads. */
@@ -54,7 +54,7 @@ interface ReadStep {
 
 /** The reads of one segment, in order: plain spans as they are, encrypted spans in whole packages. */
 async function* segmentSteps(
-  handle: FileHandle, stores: ObjectStores, source: ObjectSource, segment: SegmentRow, start: number, end: number,
+  handle: BlobHandle, stores: ObjectStores, source: ObjectSource, segment: SegmentRow, start: number, end: number,
 ): AsyncGenerator<ReadStep> {
   const dataKey = unsealCurrent(stores.keys, source, segment);
   if (!dataKey) {
@@ -183,7 +183,7 @@ class ObjectReadable extends Readable {
   readonly #stores: ObjectStores;
   readonly #source: ObjectSource;
   readonly #spans: SegmentSpan[];
-  #handle: FileHandle | undefined;
+  #handle: BlobHandle | undefined;
   #steps: AsyncGenerator<ReadStep> | undefined;
   #ahead: Promise<{ step: ReadStep; bytes: Buffer } | undefined> | undefined;
   #reading = false;
@@ -203,7 +203,7 @@ class ObjectReadable extends Readable {
       if (!this.#steps) {
         const span = this.#spans.shift();
         if (!span) return undefined;
-        const handle = await this.#stores.blobs.openRead(span.segment.blobId);
+        const handle = span.segment.inline ? inlineBlobHandle(span.segment.inline) : await this.#stores.blobs.openRead(span.segment.blobId);
         if (this.destroyed) {
           // Destroyed while the segment was opening: nothing would close it later.
           await handle.close();

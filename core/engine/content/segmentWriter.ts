@@ -1,7 +1,7 @@
 /** Writes one blob segment (a whole object or a part) with its own sealed data key, and commits whole objects to the index. */
 import type { Readable } from 'node:stream';
 import { cosError } from '../../protocol/cosError.ts';
-import { writeBlob, type BlobWriteResult } from '../storage/blobWriter.ts';
+import { writeBlob, writeInlineBlob, type BlobWriteResult } from '../storage/blobWriter.ts';
 import { BlobStore } from '../storage/blobStore.ts';
 import { segmentContext } from '../keys/dataKeys.ts';
 import type { ContentStores } from './contentStores.ts';
@@ -13,6 +13,8 @@ import { writeBodyInWorker } from './workerBodyWriter.ts';
 export const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
 /** Bodies declared smaller stay on the main thread: a worker round trip costs more than it saves on a few packages. */
 const WORKER_MIN_SIZE = 1 << 20;
+/** Whole objects declared at most this size are kept in the index instead of a blob file (ContentStores.inlineMax overrides). */
+export const DEFAULT_INLINE_MAX = 32 * 1024;
 
 /** What a segment write needs. */
 export interface SegmentWrite {
@@ -41,20 +43,27 @@ export async function writeSegment(ctx: ContentStores, write: SegmentWrite): Pro
   const sealed = await ctx.keys.seal(write.record, write.customerKey, segmentContext(write.bucket, write.key, write.uploadId, write.partNumber, blobId));
   const pool = ctx.crypto;
   const viaWorker = pool && (write.expectedSize === undefined || write.expectedSize >= WORKER_MIN_SIZE);
+  // Only whole objects: parts are attached to their object later, and a multipart object's segments stay files.
+  const inlineMax = ctx.inlineMax ?? DEFAULT_INLINE_MAX;
+  const inline = inlineMax > 0 && write.uploadId === null && write.expectedSize !== undefined && write.expectedSize <= inlineMax;
   try {
-    const result = await writeBlob(ctx.blobs, write.source, {
-      ...(viaWorker ? { bodyWriter: (source, handle, body) => writeBodyInWorker(pool, source, handle, body) } : {}),
+    const options = {
       blobId,
       encryption: sealed && { dataKey: sealed.dataKey, context: segmentContext(write.bucket, write.key, write.uploadId, write.partNumber, blobId) },
       maxSize: MAX_OBJECT_SIZE,
       expectedSize: write.expectedSize,
       sha256: write.sha256,
       check: write.check,
-    });
+    };
+    let stored: Buffer | undefined;
+    let result: BlobWriteResult;
+    if (inline) ({ result, stored } = await writeInlineBlob(write.source, options));
+    else result = await writeBlob(ctx.blobs, write.source, { ...options, ...(viaWorker ? { bodyWriter: (source, handle, body) => writeBodyInWorker(pool, source, handle, body) } : {}) });
     const segment: SegmentRow = {
       blobId, objectId: null, uploadId: write.uploadId, partNumber: write.partNumber, seq: 0, bucket: write.bucket, key: write.key,
       size: result.size, md5: result.md5.toString('hex'), crc64: result.crc64.toString(10), modified: ctx.clock.now(),
       sealedKey: sealed?.sealedKey ?? null, sealKeyId: sealed?.sealKeyId ?? null, sealVersion: sealed?.sealVersion ?? null,
+      ...(stored ? { inline: stored } : {}),
     };
     return { segment, result, release: sealed?.release ?? (() => {}) };
   } catch (error) {
@@ -99,7 +108,7 @@ export async function commitObject(
       return { ...put, versioning: bucket.versioning };
     });
   } catch (error) {
-    const unattached = segments.filter((segment) => segment.uploadId === null).map((segment) => segment.blobId);
+    const unattached = segments.filter((segment) => segment.uploadId === null && !segment.inline).map((segment) => segment.blobId);
     await ctx.blobs.remove(unattached);
     throw error;
   }

@@ -10,6 +10,20 @@ export interface PendingBlob {
   readonly handle: FileHandle;
 }
 
+/** What a read needs of a stored blob, in a file or kept in the index: positional reads and a close. */
+export interface BlobHandle {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
+/** A {@link BlobHandle} over stored bytes kept in the index (read with the object's segments). */
+export function inlineBlobHandle(stored: Buffer): BlobHandle {
+  return {
+    read: (buffer, offset, length, position) => Promise.resolve({ bytesRead: position >= stored.length ? 0 : stored.copy(buffer, offset, position, Math.min(stored.length, position + length)) }),
+    close: () => Promise.resolve(),
+  };
+}
+
 /** Blob files addressed by random ids (never by object keys). */
 export class BlobStore {
   readonly blobsDir: string;

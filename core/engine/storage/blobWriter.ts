@@ -3,7 +3,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createEncryptStream } from '../../crypto/index.ts';
+import { createEncryptStream, encryptBuffer } from '../../crypto/index.ts';
 import { cosError } from '../../protocol/cosError.ts';
 import { Crc64Hasher } from '../../protocol/crc64.ts';
 import type { BlobStore } from './blobStore.ts';
@@ -117,6 +117,36 @@ export async function writeBlob(store: BlobStore, source: Readable, options: Blo
     await store.discard(pending);
     throw error;
   }
+}
+
+/** A small body's stored bytes (the same package stream a blob file would hold) and what was written. */
+export interface InlineBlob {
+  result: BlobWriteResult;
+  stored: Buffer;
+}
+
+/**
+ * Reads a small body whole into memory (never more than its declared `expectedSize`, which callers check is small),
+ * hashes and encrypts it, and runs `check`: the stored bytes are kept in the index and become durable with its commit.
+ */
+export async function writeInlineBlob(source: Readable, options: BlobWriteOptions): Promise<InlineBlob> {
+  const meter = new Meter(options.maxSize, options.sha256 ?? false);
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) {
+    meter.update(chunk as Buffer);
+    // Held in memory, so never beyond what was declared.
+    if (options.expectedSize !== undefined && meter.size > options.expectedSize) break;
+    chunks.push(chunk as Buffer);
+  }
+  if (options.expectedSize !== undefined && meter.size !== options.expectedSize) {
+    throw cosError('IncompleteBody', `The body has ${meter.size} bytes but ${options.expectedSize} were declared.`);
+  }
+  const plain = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const result: BlobWriteResult = { blobId: options.blobId, size: meter.size, md5: meter.md5.digest(), crc64: meter.crc.digest() };
+  if (meter.sha) result.sha256Hex = meter.sha.digest('hex');
+  options.check?.(result);
+  const stored = options.encryption ? encryptBuffer(plain, options.encryption) : plain;
+  return { result, stored };
 }
 
 /** The body pass on this thread: hashes (and encrypts) chunk by chunk, one write in flight while the next megabytes are processed. */

@@ -189,13 +189,18 @@ export class EngineIndex {
 
   // Segments.
 
-  /** Segments of an object version in read order. */
+  /**
+   * Segments of an object version in read order, with the stored bytes of segments kept in the index: read in the
+   * same synchronous call as the rows, so a read holds them even if the version is replaced or deleted meanwhile.
+   */
   objectSegments(objectId: string): SegmentRow[] {
-    return (this.statement('SELECT * FROM segments WHERE object_id = ? ORDER BY seq').all(objectId) as Row[]).map(segmentOf);
+    return (this.statement('SELECT segments.*, inline_blobs.data AS inline_data FROM segments LEFT JOIN inline_blobs USING (blob_id) WHERE object_id = ? ORDER BY seq')
+      .all(objectId) as Row[]).map(segmentOf);
   }
 
-  /** Inserts a segment row. */
+  /** Inserts a segment row (and its stored bytes when the segment is kept in the index). */
   insertSegment(segment: SegmentRow): void {
+    if (segment.inline) this.statement('INSERT INTO inline_blobs (blob_id, data) VALUES (?, ?)').run(segment.blobId, segment.inline);
     this.statement(`INSERT INTO segments (blob_id, object_id, upload_id, part_number, seq, bucket, key, size, md5, crc64, modified, sealed_key,
       seal_key_id, seal_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       segment.blobId, segment.objectId, segment.uploadId, segment.partNumber, segment.seq, segment.bucket, segment.key, segment.size, segment.md5,

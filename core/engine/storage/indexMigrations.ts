@@ -117,8 +117,19 @@ ALTER TABLE buckets ADD COLUMN lifecycle TEXT;
 ALTER TABLE uploads ADD COLUMN tags TEXT;
 `;
 
+// 4: small objects kept inside the index. The stored bytes (the same package stream a blob file holds) of a segment
+// written whole in one request live in `inline_blobs` under the segment's blob id, committed in the same transaction
+// as its rows: no file, no file fsyncs. The trigger removes them with their segment, so no row can outlive it.
+const inlineBlobs = `CREATE TABLE inline_blobs (
+  blob_id TEXT PRIMARY KEY,
+  data BLOB NOT NULL
+);
+CREATE TRIGGER inline_blobs_follow_segments AFTER DELETE ON segments BEGIN
+  DELETE FROM inline_blobs WHERE blob_id = OLD.blob_id;
+END;`;
+
 /**
  * The migrations, oldest first; step i brings `PRAGMA user_version` from i to i + 1 in one transaction. Never edit a
  * released step: append a new one (and describe the on-disk change in STORAGE.md).
  */
-export const indexMigrations: readonly string[] = [initialSchema, bucketPolicies, objectVersions];
+export const indexMigrations: readonly string[] = [initialSchema, bucketPolicies, objectVersions, inlineBlobs];

@@ -96,6 +96,8 @@ export interface SegmentRow {
   sealedKey: string | null;
   sealKeyId: string | null;
   sealVersion: number | null;
+  /** The stored bytes when the segment lives in the index instead of a blob file (small objects; read with the segments of an object). */
+  inline?: Buffer;
 }
 
 /** A row as node:sqlite returns it. */
@@ -158,5 +160,6 @@ export function segmentOf(row: Row): SegmentRow {
     partNumber: Number(row.part_number), seq: Number(row.seq), bucket: row.bucket as string, key: row.key as string, size: Number(row.size),
     md5: row.md5 as string, crc64: row.crc64 as string, modified: Number(row.modified), sealedKey: (row.sealed_key as string | null) ?? null,
     sealKeyId: (row.seal_key_id as string | null) ?? null, sealVersion: row.seal_version === null || row.seal_version === undefined ? null : Number(row.seal_version),
+    ...(row.inline_data instanceof Uint8Array ? { inline: Buffer.from(row.inline_data.buffer, row.inline_data.byteOffset, row.inline_data.byteLength) } : {}),
   };
 }

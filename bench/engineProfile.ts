@@ -1,6 +1,7 @@
 /**
- * `node bench/engineProfile.ts put|get [MiB] [sse|plain] [PROFILE_DIR] [CLI_BIN]`: the engine as a child under
- * `--cpu-prof`, driven with large PUTs (put: 3 PUTs) or GETs (get: 1 PUT, then 5 GETs) from this process; the
+ * `node bench/engineProfile.ts put|get|small [MiB|COUNT] [sse|plain] [PROFILE_DIR] [CLI_BIN]`: the engine as a child under
+ * `--cpu-prof`, driven with large PUTs (put: 3 PUTs), GETs (get: 1 PUT, then 5 GETs) or COUNT 4 KiB PUTs then as
+ * many GETs, 8 at a time (small) from this process; the
  * profile lands in PROFILE_DIR (summarise it with bench/cpuProfileSummary.ts). CLI_BIN profiles another checkout.
  */
 import { randomBytes } from 'node:crypto';
@@ -21,18 +22,40 @@ const engine = await startServerChild(
   ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, bin, 'engine', '--data', path.join(root, 'engine'), '--port', '0', '--bucket', BENCH_BUCKET, '--secret-id', BENCH_CREDENTIALS.secretId, '--secret-key', BENCH_CREDENTIALS.secretKey],
   /listening on (http:\/\/\S+)/,
 );
-const pool = new Pool(engine.endpoint, { connections: 1 });
-const headers = (method: string, extra: Record<string, string>): Record<string, string> => {
+const pool = new Pool(engine.endpoint, { connections: phase === 'small' ? 8 : 1 });
+const headers = (method: string, extra: Record<string, string>, pathname = '/large.bin'): Record<string, string> => {
   const signed = { host: `${BENCH_BUCKET}.cos.ap-guangzhou.myqcloud.com`, ...extra };
-  return { ...signed, authorization: signCos({ method, pathname: '/large.bin', query: [], headers: signed }, BENCH_CREDENTIALS, { startSeconds: Math.floor(Date.now() / 1000) - 1 }) };
+  return { ...signed, authorization: signCos({ method, pathname, query: [], headers: signed }, BENCH_CREDENTIALS, { startSeconds: Math.floor(Date.now() / 1000) - 1 }) };
 };
+
+/** `count` 4 KiB objects PUT then GET, 8 requests at a time, with the engine's CPU per object. */
+async function smallObjects(count: number): Promise<void> {
+  const object = randomBytes(4096);
+  for (const method of ['PUT', 'GET'] as const) {
+    const started = performance.now();
+    const cpu = engine.cpuSeconds();
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next < count) {
+        const pathname = `/small/${next++}`;
+        const extra = method === 'PUT' ? { 'content-length': '4096', ...sse } : {};
+        const response = await pool.request({ method, path: pathname, headers: headers(method, extra, pathname), ...(method === 'PUT' ? { body: object } : {}) });
+        await response.body.dump();
+        if (response.statusCode !== 200) throw new Error(`${method} ${response.statusCode}`);
+      }
+    }));
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`${method} ${mode} ${count} × 4 KiB: ${(count / seconds).toFixed(0)} objects/s, engine CPU ${(((engine.cpuSeconds() - cpu) * 1000) / count).toFixed(3)} ms/object`);
+  }
+}
 const source = randomBytes(16 * MiB);
 async function* body(): AsyncGenerator<Buffer> {
   for (let sent = 0; sent < total; sent += MiB) yield source.subarray(sent % source.length, (sent % source.length) + MiB);
 }
 const sse: Record<string, string> = mode === 'sse' ? { 'x-cos-server-side-encryption': 'AES256' } : {};
 try {
-  for (let run = 0; run < (phase === 'put' ? 3 : 1); run++) {
+  if (phase === 'small') await smallObjects(Number(mebibytes));
+  for (let run = 0; run < (phase === 'put' ? 3 : phase === 'get' ? 1 : 0); run++) {
     const started = performance.now();
     const cpu = engine.cpuSeconds();
     const put = await pool.request({ method: 'PUT', path: '/large.bin', headers: headers('PUT', { 'content-length': String(total), ...sse }), body: Readable.from(body(), { objectMode: false }) });

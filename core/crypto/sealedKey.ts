@@ -1,5 +1,5 @@
 /** Seals per-object data keys under versioned master keys (AES-256-GCM, AAD binds key id, version and context). */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { CosSyncError } from '../common/errors.ts';
 import type { RandomSource } from './encryptStream.ts';
 import { DATA_KEY_SIZE, checkDataKey, invalidArgument } from './packageFormat.ts';
@@ -70,6 +70,21 @@ function sealAad(keyId: string, version: number, context: string): Buffer {
   return Buffer.concat([DOMAIN, fixed, Buffer.from(context, 'utf8')]);
 }
 
+/**
+ * The master key's bytes imported once: a cipher made from raw key bytes re-imports them every time (≈ 15 µs of
+ * CPU, paid twice per small object); the entry goes with the keyring's buffer.
+ */
+const masterKeyObjects = new WeakMap<Buffer, KeyObject>();
+
+function masterKeyObject(key: Buffer): KeyObject {
+  let keyObject = masterKeyObjects.get(key);
+  if (!keyObject) {
+    keyObject = createSecretKey(key);
+    masterKeyObjects.set(key, keyObject);
+  }
+  return keyObject;
+}
+
 function checkContext(context: string): void {
   if (typeof context !== 'string' || context.length === 0) throw invalidArgument('A sealing context must be a non-empty string.');
 }
@@ -83,7 +98,7 @@ export function sealDataKey(masterKey: MasterKey, dataKey: Buffer, context: stri
   if (!Buffer.isBuffer(masterKey.key) || masterKey.key.length !== 32) throw invalidArgument('A master key must be 32 bytes.');
   const nonce = random(NONCE_SIZE);
   if (nonce.length !== NONCE_SIZE) throw invalidArgument('The random source returned the wrong number of bytes.');
-  const cipher = createCipheriv('aes-256-gcm', masterKey.key, nonce, { authTagLength: TAG_SIZE });
+  const cipher = createCipheriv('aes-256-gcm', masterKeyObject(masterKey.key), nonce, { authTagLength: TAG_SIZE });
   cipher.setAAD(sealAad(masterKey.id, masterKey.version, context));
   const payload = Buffer.concat([nonce, cipher.update(dataKey), cipher.final(), cipher.getAuthTag()]);
   return { keyId: masterKey.id, version: masterKey.version, text: `${PREFIX}.${masterKey.id}.${masterKey.version}.${payload.toString('base64url')}` };
@@ -120,7 +135,7 @@ export function unsealDataKey(keyring: MasterKeyLookup, sealed: SealedKey | stri
   const masterKey = keyring.get(parsed.version, parsed.keyId);
   if (!masterKey) throw unsealError('The master key version that sealed this data key is not in the keyring.', { keyId: parsed.keyId, version: parsed.version });
   try {
-    const decipher = createDecipheriv('aes-256-gcm', masterKey.key, payload.subarray(0, NONCE_SIZE), { authTagLength: TAG_SIZE });
+    const decipher = createDecipheriv('aes-256-gcm', masterKeyObject(masterKey.key), payload.subarray(0, NONCE_SIZE), { authTagLength: TAG_SIZE });
     decipher.setAAD(sealAad(parsed.keyId, parsed.version, context));
     decipher.setAuthTag(payload.subarray(NONCE_SIZE + DATA_KEY_SIZE));
     const dataKey = decipher.update(payload.subarray(NONCE_SIZE, NONCE_SIZE + DATA_KEY_SIZE));

@@ -11,7 +11,7 @@ import { taggingCountHeader, versionHeaders } from '../http/versionHeaders.ts';
 import type { EngineRequest } from '../http/engineRequest.ts';
 import { objectHeaders, sendEmpty } from '../http/engineResponse.ts';
 import { responseOverrides } from '../http/responseOverrides.ts';
-import { createObjectStream } from '../content/objectStream.ts';
+import { createObjectStream, readInlineObject } from '../content/objectStream.ts';
 import { bodySource, checkDigests, contentMd5, declaredSize, wantsSha256 } from '../http/requestBody.ts';
 import { commitObject, writeSegment } from '../content/segmentWriter.ts';
 import { bucketDefault, checkCustomerKey, firstHeader, parseWriteSse, readCustomerKey, resolveWriteSse, sseResponseHeaders } from '../http/sseRequest.ts';
@@ -101,10 +101,17 @@ export async function getObject(ctx: EngineContext, r: EngineRequest): Promise<v
     return;
   }
   const segments = ctx.index.objectSegments(object.objectId);
+  const source = { bucket: object.bucket, key: object.key, record: object, segments, customerKey, refresh: (blobId: string) => ctx.index.getSegment(blobId) };
+  const inline = readInlineObject(ctx, source, range);
+  if (inline) {
+    r.res.writeHead(status, headers);
+    r.res.end(inline);
+    return;
+  }
   // Unseal the first data key now so a key problem is an error document, not a truncated body.
   const first = firstSegmentAt(segments, range?.start ?? 0);
   if (first) ctx.keys.unseal(object, first, object.bucket, object.key, customerKey)?.fill(0);
-  const stream = createObjectStream(ctx, { bucket: object.bucket, key: object.key, record: object, segments, customerKey, refresh: (blobId) => ctx.index.getSegment(blobId) }, range);
+  const stream = createObjectStream(ctx, source, range);
   r.res.writeHead(status, headers);
   await pipeline(stream, r.res);
 }

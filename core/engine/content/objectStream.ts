@@ -1,7 +1,7 @@
 /** Reads an object's plaintext (whole or one range) across its segments, decrypting only the packages a range touches. */
 import { Readable } from 'node:stream';
 import {
-  HEADER_SIZE, PACKAGE_SIZE, PackageNoncer, STORED_PACKAGE_SIZE, TAG_SIZE, createPackageOpener, integrityError, packageCount, storedSpanForRange, type PackageOpener,
+  HEADER_SIZE, PACKAGE_SIZE, PackageNoncer, STORED_PACKAGE_SIZE, TAG_SIZE, createPackageOpener, decryptBuffer, integrityError, packageCount, storedSpanForRange, type PackageOpener,
 } from '../../crypto/index.ts';
 import { segmentContext, type DataKeys } from '../keys/dataKeys.ts';
 import type { SegmentRow, SseRecord } from '../storage/engineIndex.ts';
@@ -290,6 +290,28 @@ class ObjectReadable extends Readable {
     }
     this.#handle = undefined;
     callback(error);
+  }
+}
+
+/**
+ * The plaintext (whole, or `range` inclusive) of an object whose one segment is kept in the index, decrypted and
+ * verified in memory: a small GET needs no stream. Undefined for any other object. Throws DataIntegrityError or
+ * KeyUnsealError before a byte is sent.
+ */
+export function readInlineObject(stores: ObjectStores, source: ObjectSource, range?: { start: number; end: number }): Buffer | undefined {
+  const [segment] = source.segments;
+  if (source.segments.length !== 1 || !segment?.inline) return undefined;
+  const start = range?.start ?? 0;
+  const end = range?.end ?? segment.size - 1;
+  const dataKey = unsealCurrent(stores.keys, source, segment);
+  if (!dataKey) return segment.inline.subarray(start, end + 1);
+  try {
+    const span = storedSpanForRange(segment.size, start, end);
+    const context = segmentContext(source.bucket, source.key, segment.uploadId, segment.partNumber, segment.blobId);
+    const stored = segment.inline.subarray(span.offset, span.offset + span.length);
+    return decryptBuffer(stored, { dataKey, context, plainSize: segment.size, range: { start, end }, header: segment.inline.subarray(0, HEADER_SIZE) });
+  } finally {
+    dataKey.fill(0);
   }
 }
 

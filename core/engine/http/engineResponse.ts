@@ -8,9 +8,13 @@ import type { ObjectRow } from '../storage/engineIndex.ts';
 import type { EngineRequest } from './engineRequest.ts';
 import { sseResponseHeaders } from './sseRequest.ts';
 
-/** A new COS-style request id. */
+/** Random per engine process: ids are unique across restarts and engines without a random draw per request. */
+const REQUEST_ID_PREFIX = randomBytes(9).toString('base64').replace(/[+/=]/g, 'x');
+let requestCount = 0;
+
+/** A new COS-style request id (24 characters: a per-process random prefix and a counter; it names a request, it guards nothing). */
 export function newRequestId(): string {
-  return randomBytes(18).toString('base64').replace(/[+/=]/g, 'x');
+  return `${REQUEST_ID_PREFIX}${(++requestCount).toString(36).padStart(12, '0')}`;
 }
 
 /**

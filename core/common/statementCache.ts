@@ -14,15 +14,23 @@ export function statementCache(db: DatabaseSync): (sql: string) => StatementSync
   };
 }
 
+/** BEGIN / COMMIT / ROLLBACK prepared once per database: a statement compiled at every transaction showed in per-file profiles. */
+const controlStatements = new WeakMap<DatabaseSync, (sql: string) => StatementSync>();
+
 /** Runs `work` between `begin` (e.g. `BEGIN IMMEDIATE`) and COMMIT; rolls back and rethrows when it throws. */
 export function inTransaction<T>(db: DatabaseSync, begin: string, work: () => T): T {
-  db.exec(begin);
+  let control = controlStatements.get(db);
+  if (!control) {
+    control = statementCache(db);
+    controlStatements.set(db, control);
+  }
+  control(begin).run();
   try {
     const result = work();
-    db.exec('COMMIT');
+    control('COMMIT').run();
     return result;
   } catch (error) {
-    db.exec('ROLLBACK');
+    control('ROLLBACK').run();
     throw error;
   }
 }

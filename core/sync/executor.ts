@@ -1,7 +1,7 @@
 /** The executor: applies planned actions through the RemoteStore and records every outcome in the journal. */
 import { CosSyncError, retryClassOf } from '../common/errors.ts';
 import type { ExecutionContext } from './executionContext.ts';
-import type { Action, LocalFile } from './planner.ts';
+import type { Action, HashedFile, LocalFile } from './planner.ts';
 import { failFile, recordActivity, uploadOne } from './uploader.ts';
 
 /** What one execution achieved. */
@@ -137,7 +137,7 @@ async function runTransfer(action: Transfer, context: ExecutionContext, result: 
     if (outcome === 'changed') result.changedPaths.push(action.path);
     return outcome === 'uploaded' || outcome === 'identical' || outcome === 'changed';
   }
-  const file: LocalFile = action.file;
+  const file: HashedFile = action.file;
   if (action.type === 'identical') {
     journal.markRemote(folderId, action.path, 'identical', file, { crc64: file.crc64, etag: action.remote.etag, encryption: undefined, uploaded: false });
     context.emitFile({ folderId, path: action.path, state: 'identical' });

@@ -58,6 +58,10 @@ export async function runFolderPass(input: FolderPassInput): Promise<FolderPassO
       input.setStatus({ state: 'scanning', done, total });
     }
   };
+  // Listed before the scan on a folder's first pass: a new file is read for its CRC-64 only when it may equal
+  // something — a remote object at its path, or known content of its size (a copy or move source).
+  const remote = journal.remoteListedAt(folderId) === undefined ? await listRemote(input) : undefined;
+  const needsCrc = (relative: string, size: number): boolean => remote?.has(relative) === true || journal.hasContentOfSize(folderId, size);
   let known: JournalEntry[] | undefined;
   let scan: ScanResult | undefined;
   if (paths === undefined) {
@@ -69,6 +73,7 @@ export async function runFolderPass(input: FolderPassInput): Promise<FolderPassO
       rows: journal.stampsInPathOrder(folderId),
       row: (relative) => journal.get(folderId, relative),
       contentRows: (size, crc64) => journal.entriesWithContent(folderId, size, crc64),
+      needsCrc,
       signal,
       onProgress,
     });
@@ -85,6 +90,7 @@ export async function runFolderPass(input: FolderPassInput): Promise<FolderPassO
       rules: input.rules,
       crc64File: input.crc64File,
       known: new Map(known.map((entry) => [entry.path, entry])),
+      needsCrc,
       ...(paths === undefined ? {} : { paths }),
       signal,
       onProgress,
@@ -95,7 +101,6 @@ export async function runFolderPass(input: FolderPassInput): Promise<FolderPassO
     return { kind: 'done', status, deletesRan: false, changedPaths: [] };
   }
   if (paths !== undefined) await addRenameSources(input, scan.entries, known);
-  const remote = journal.remoteListedAt(folderId) === undefined ? await listRemote(input) : undefined;
   const counts = fileCounts(journal, folderId);
   const actions = plan(scan.entries, known, {
     now: clock.now(),
@@ -173,7 +178,7 @@ async function addRenameSources(input: FolderPassInput, entries: LocalEntry[], k
   const inScope = new Set(known.map((entry) => entry.path));
   const local = new Set(entries.map((entry) => entry.path));
   for (const entry of entries) {
-    if (entry.kind !== 'file' || inScope.has(entry.path)) continue;
+    if (entry.kind !== 'file' || entry.crc64 === undefined || inScope.has(entry.path)) continue;
     for (const candidate of input.journal.entriesWithContent(input.config.id, entry.size, entry.crc64)) {
       if (inScope.has(candidate.path) || local.has(candidate.path)) continue;
       const gone = await lstat(path.join(input.config.localPath, candidate.path)).then(

@@ -214,6 +214,11 @@ export class Journal {
     return [...found.values()];
   }
 
+  /** Whether any row of the folder with remote content (a possible copy or move source) has this size. */
+  hasContentOfSize(folderId: string, size: number): boolean {
+    return this.statement("SELECT 1 FROM files WHERE folder_id = ? AND size = ? AND state IN ('synced', 'identical', 'deleted-locally') LIMIT 1").get(folderId, size) !== undefined;
+  }
+
   /** Rows whose remote holds content of this size and CRC-64 (move/copy sources outside a partial scan). */
   entriesWithContent(folderId: string, size: number, crc64: string): JournalEntry[] {
     return this.statement(`${selectFiles} WHERE f.folder_id = ? AND f.size = ? AND f.crc64 = ? AND f.state IN ('synced', 'identical', 'deleted-locally') LIMIT 20`).all(folderId, size, crc64).map((row) => toFileRow(row as Row));

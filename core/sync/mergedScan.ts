@@ -21,6 +21,8 @@ export interface MergedScanOptions {
   row(path: string): JournalEntry | undefined;
   /** Rows with remote content of this size and CRC-64 anywhere in the folder (server-side copy sources for new files). */
   contentRows(size: number, crc64: string): JournalEntry[];
+  /** Whether a new file (no journal row) must be read for its CRC-64 (see ScanOptions.needsCrc). Default: read. */
+  needsCrc?: (relative: string, size: number) => boolean;
   crcConcurrency?: number;
   signal?: AbortSignal;
   onProgress?(done: number, total: number): void;
@@ -86,7 +88,7 @@ export async function scanAgainstJournal(options: MergedScanOptions): Promise<Me
   const { rules, root } = options;
   const rows = options.rows[Symbol.iterator]();
   let row = rows.next();
-  const toHash: { relative: string; stamp: Stamp }[] = [];
+  const toHash: { relative: string; stamp: Stamp; isNew: boolean }[] = [];
   const keepRow = (relative: string): void => {
     const whole = options.row(relative);
     if (whole) result.known.push(whole);
@@ -119,7 +121,7 @@ export async function scanAgainstJournal(options: MergedScanOptions): Promise<Me
     }
     if (known) keepRow(relative);
     if (known?.crc64 !== undefined && sameStamp(known, stamp)) result.entries.push({ path: relative, kind: 'file', ...stamp, crc64: known.crc64 });
-    else toHash.push({ relative, stamp });
+    else toHash.push({ relative, stamp, isNew: !known });
   };
 
   let previous: string | undefined;
@@ -187,7 +189,7 @@ export async function scanAgainstJournal(options: MergedScanOptions): Promise<Me
 async function addCopySources(options: MergedScanOptions, result: MergedScanResult, from: number): Promise<void> {
   const inPlan = new Set(result.known.map((entry) => entry.path));
   for (const entry of result.entries.slice(from) as LocalEntry[]) {
-    if (entry.kind !== 'file' || inPlan.has(entry.path)) continue;
+    if (entry.kind !== 'file' || entry.crc64 === undefined || inPlan.has(entry.path)) continue;
     for (const candidate of options.contentRows(entry.size, entry.crc64)) {
       if (inPlan.has(candidate.path) || !hasRemoteContent(candidate) || candidate.crc64 === undefined) continue;
       const stats = await lstat(path.join(options.root, candidate.path)).catch(() => undefined);

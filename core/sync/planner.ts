@@ -4,12 +4,21 @@ import type { JournalEntry } from './journal.ts';
 
 /** What the scanner found at one path (relative, '/'-separated). */
 export type LocalEntry =
-  | { path: string; kind: 'file'; size: number; mtimeMs: number; inode: number | undefined; crc64: string }
+  /**
+   * `crc64` is undefined when the scan had no reason to read the file: a path without a journal row, remote object or
+   * known content of its size has nothing to be compared with, so the upload's own CRC-64 stands for it.
+   */
+  | { path: string; kind: 'file'; size: number; mtimeMs: number; inode: number | undefined; crc64?: string }
   | { path: string; kind: 'excluded'; reason: string; size: number; mtimeMs: number }
   | { path: string; kind: 'unreadable'; message: string; size: number; mtimeMs: number; inode: number | undefined };
 
 /** A local file as actions carry it. */
 export type LocalFile = Extract<LocalEntry, { kind: 'file' }>;
+
+/** A local file whose CRC-64 is known (what content comparisons need). */
+export type HashedFile = LocalFile & { crc64: string };
+
+const hashedFile = (file: LocalFile): HashedFile | undefined => (file.crc64 === undefined ? undefined : (file as HashedFile));
 
 /** A remote object known from a listing, keyed by the path relative to the pair's prefix. */
 export interface RemoteEntry {
@@ -22,10 +31,10 @@ export interface RemoteEntry {
 /** Everything the planner decides. Journal-only actions never touch the remote. */
 export type Action =
   | { type: 'upload'; path: string; file: LocalFile; reason: 'new' | 'changed' | 'retry' | 'resume'; replaces?: RemoteEntry }
-  | { type: 'identical'; path: string; file: LocalFile; remote: RemoteEntry }
-  | { type: 'refresh'; path: string; file: LocalFile }
-  | { type: 'copy'; path: string; from: string; file: LocalFile }
-  | { type: 'move'; path: string; from: string; file: LocalFile }
+  | { type: 'identical'; path: string; file: HashedFile; remote: RemoteEntry }
+  | { type: 'refresh'; path: string; file: HashedFile }
+  | { type: 'copy'; path: string; from: string; file: HashedFile }
+  | { type: 'move'; path: string; from: string; file: HashedFile }
   | { type: 'delete'; path: string; size: number }
   | { type: 'backup'; path: string; size: number; trashPath: string }
   | { type: 'forget-local'; path: string }
@@ -151,21 +160,27 @@ export function plan(local: readonly LocalEntry[], journal: readonly JournalEntr
     }
     // A new path (or one that stopped being excluded).
     const remote = options.remote?.get(entry.path);
-    if (remote && remote.size === entry.size && remote.crc64 === entry.crc64) {
-      actions.push({ type: 'identical', path: entry.path, file: entry, remote });
+    const file = hashedFile(entry);
+    if (!file) {
+      // Not read by the scan: nothing it could equal (the scan reads every file that has a candidate).
+      actions.push(remote ? { type: 'upload', path: entry.path, file: entry, reason: 'new', replaces: remote } : { type: 'upload', path: entry.path, file: entry, reason: 'new' });
       continue;
     }
-    const key = contentKey(entry.size, entry.crc64);
+    if (remote && remote.size === file.size && remote.crc64 === file.crc64) {
+      actions.push({ type: 'identical', path: entry.path, file, remote });
+      continue;
+    }
+    const key = contentKey(file.size, file.crc64);
     const candidates = (sources.get(key) ?? []).filter((source) => !moved.has(source.path));
     const source = candidates.find((candidate) => candidate.inode !== undefined && candidate.inode === entry.inode) ?? candidates[0];
     if (source && !remote) {
       moved.add(source.path);
-      actions.push({ type: 'move', path: entry.path, from: source.path, file: entry });
+      actions.push({ type: 'move', path: entry.path, from: source.path, file });
       continue;
     }
     const copyFrom = copySources.get(key);
     if (copyFrom && !remote) {
-      actions.push({ type: 'copy', path: entry.path, from: copyFrom, file: entry });
+      actions.push({ type: 'copy', path: entry.path, from: copyFrom, file });
       continue;
     }
     actions.push(remote ? { type: 'upload', path: entry.path, file: entry, reason: 'new', replaces: remote } : { type: 'upload', path: entry.path, file: entry, reason: 'new' });
@@ -182,7 +197,7 @@ function planKnown(file: LocalFile, row: JournalEntry, now: number): Action | un
     case 'identical':
     case 'deleted-locally':
       if (row.state !== 'deleted-locally' && sameStamp(row, file)) return undefined;
-      if (row.crc64 !== undefined && row.crc64 === file.crc64 && row.size === file.size) return { type: 'refresh', path: file.path, file };
+      if (row.crc64 !== undefined && row.crc64 === file.crc64 && row.size === file.size) return { type: 'refresh', path: file.path, file: file as HashedFile };
       return { type: 'upload', path: file.path, file, reason: 'changed' };
     case 'queued':
     case 'uploading':

@@ -20,6 +20,11 @@ export interface ScanOptions {
   known: ReadonlyMap<string, JournalEntry>;
   /** Relative paths to scan (files, or directories = whole subtree); undefined scans the whole folder. */
   paths?: readonly string[];
+  /**
+   * Whether a file without a journal row must be read for its CRC-64: only when it may equal something (a remote
+   * object at its path, known content of its size). Unread files get no CRC (the upload's stands for it). Default: read.
+   */
+  needsCrc?: (relative: string, size: number) => boolean;
   /** Files hashed at once (small files are latency-bound, so several in flight). Default 8. */
   crcConcurrency?: number;
   signal?: AbortSignal;
@@ -144,18 +149,25 @@ export async function scanFolder(options: ScanOptions): Promise<ScanResult> {
   return result;
 }
 
-/** Reuses the journal's CRC for unchanged files and hashes the others, a few at a time; appends to `result.entries`. */
-export async function hashChanged(found: { relative: string; stamp: { size: number; mtimeMs: number; inode: number } }[], options: ScanOptions, result: ScanResult): Promise<void> {
+/**
+ * Reuses the journal's CRC for unchanged files and hashes the others that need it (`isNew`: the file has no journal
+ * row; by default, none in `known`), a few at a time; appends to `result.entries`.
+ */
+export async function hashChanged(
+  found: { relative: string; stamp: { size: number; mtimeMs: number; inode: number }; isNew?: boolean }[], options: Omit<ScanOptions, 'rules'>, result: ScanResult,
+): Promise<void> {
   let done = 0;
   const total = found.length;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < found.length) {
-      const { relative, stamp } = found[next++]!;
+      const { relative, stamp, isNew } = found[next++]!;
       options.signal?.throwIfAborted();
       const known = options.known.get(relative);
       if (known?.crc64 !== undefined && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs && known.inode === stamp.inode) {
         result.entries.push({ path: relative, kind: 'file', ...stamp, crc64: known.crc64 });
+      } else if ((isNew ?? !known) && options.needsCrc?.(relative, stamp.size) === false) {
+        result.entries.push({ path: relative, kind: 'file', ...stamp });
       } else {
         try {
           const crc64 = await options.crc64File(path.join(options.root, relative), options.signal);

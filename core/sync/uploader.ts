@@ -73,10 +73,10 @@ export async function uploadOne(context: ExecutionContext, file: LocalFile, repl
   if (!before || !sameStamp(before, stamp)) return 'changed';
 
   try {
-    if (replaces && replaces.size === file.size && replaces.crc64 === undefined) {
+    if (replaces && replaces.size === file.size && replaces.crc64 === undefined && file.crc64 !== undefined) {
       // First sync into a non-empty prefix: the listing had no CRC, so ask before overwriting.
       const head = await store.headObject(key, signal);
-      if (head?.crc64 === file.crc64 && head.size === file.size) {
+      if (head && head.crc64 === file.crc64 && head.size === file.size) {
         journal.markRemote(folderId, file.path, 'identical', stamp, { crc64: file.crc64, etag: head.etag, encryption: head.encryption, uploaded: false });
         context.emitFile({ folderId, path: file.path, state: 'identical', ...(head.encryption ? { encryption: head.encryption } : {}) });
         recordActivity(context, { path: file.path, action: 'identical', bytes: file.size });
@@ -123,7 +123,10 @@ export async function uploadOne(context: ExecutionContext, file: LocalFile, repl
       },
     });
 
-    if (result.crc64 !== file.crc64) {
+    if (file.crc64 === undefined) {
+      // Not read before (nothing to compare with): the CRC-64 computed while sending is the file's, if it held still.
+      if (await changedSince(context, absolute, file.path, stamp)) return 'changed';
+    } else if (result.crc64 !== file.crc64) {
       if (await changedSince(context, absolute, file.path, stamp)) return 'changed';
       deleteUploadSession(journal, folderId, file.path);
       failFile(context, file.path, new CosSyncError('Crc64Mismatch', `The server's CRC-64 (${result.crc64}) differs from the local file's (${file.crc64}).`, { retry: 'retry' }));

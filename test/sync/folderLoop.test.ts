@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { fileCounts, listActivity, listFiles } from '../../core/sync/journalQueries.ts';
 import { createChokidarWatcher } from '../../core/sync/watcherChokidar.ts';
 import { nativeWatcherFactory } from '../../core/sync/watcherNative.ts';
+import { crc64FileOf } from '../fakes/memoryRemoteStore.ts';
 import { createHarness, lastState, scriptedWatcher, waitFor } from './syncHarness.ts';
 
 describe('FolderLoop end-to-end', () => {
@@ -36,6 +37,28 @@ describe('FolderLoop end-to-end', () => {
       await h.manager.whenIdle();
       assert.deepEqual(h.hashed, [], 'unchanged files are not read on restart');
       assert.deepEqual(h.store.calls.slice(callsBefore).filter((c) => !c.startsWith('head')), [], 'no remote work on restart');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a new file is read for its CRC-64 only when it may equal something; the upload\'s CRC-64 is recorded and finds renames', async () => {
+    const h = await createHarness({ files: { 'a.txt': 'alpha', 'b.txt': 'bravo' } });
+    try {
+      await h.manager.whenIdle();
+      assert.deepEqual(h.hashed, [], 'a first sync into an empty prefix reads each file once, to upload it');
+      assert.equal(h.manager.journal.get('f1', 'a.txt')?.crc64, await crc64FileOf(path.join(h.root, 'a.txt')), 'the CRC-64 sent is recorded');
+      h.write('c.txt', 'charl');
+      h.write('d.txt', 'delta!!');
+      h.loop.requestRescan('test');
+      await h.manager.whenIdle();
+      assert.deepEqual(h.hashed, ['c.txt'], 'only the file with the size of known content is read first');
+      const calls = h.store.calls.length;
+      renameSync(path.join(h.root, 'a.txt'), path.join(h.root, 'e.txt'));
+      h.loop.requestRescan('test');
+      await h.manager.whenIdle();
+      assert.deepEqual(h.store.calls.slice(calls).filter((call) => !call.startsWith('head')), ['copy backup/a.txt>backup/e.txt', 'delete backup/a.txt'], 'a rename is a server-side move');
+      assert.equal(h.store.text('backup/e.txt'), 'alpha');
     } finally {
       await h.close();
     }

@@ -204,8 +204,13 @@ describe('FolderLoop faults', () => {
   test('a CRC-64 mismatch and a missing SSE echo are per-file errors', async () => {
     const h = await createHarness({ files: { 'a.txt': 'alpha' }, start: false });
     try {
-      h.store.wrongCrc = true;
       await h.manager.start();
+      await h.manager.whenIdle();
+      assert.equal(h.manager.journal.get('f1', 'a.txt')?.state, 'synced');
+      // A changed file is read by the scan, so the CRC-64 the server reports is compared with the local one.
+      h.store.wrongCrc = true;
+      h.write('a.txt', 'alpha 1');
+      h.loop.requestRescan('test');
       await h.manager.whenIdle();
       assert.equal(h.manager.journal.get('f1', 'a.txt')?.errorCode, 'Crc64Mismatch');
       h.store.wrongCrc = false;

@@ -1,7 +1,7 @@
 /** The executor: applies planned actions through the RemoteStore and records every outcome in the journal. */
 import { CosSyncError, retryClassOf } from '../common/errors.ts';
 import type { ExecutionContext } from './executionContext.ts';
-import type { Action, HashedFile, LocalFile } from './planner.ts';
+import type { Action, HashedFile } from './planner.ts';
 import { failFile, recordActivity, uploadOne } from './uploader.ts';
 
 /** What one execution achieved. */

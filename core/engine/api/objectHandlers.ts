@@ -1,6 +1,5 @@
 /** PUT, GET, HEAD and DELETE Object. */
 import type { OutgoingHttpHeaders } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { cosError } from '../../protocol/cosError.ts';
 import { evaluatePreconditions, parseRange } from '../http/conditionals.ts';
 import { contentFromHeaders } from '../http/contentHeaders.ts';
@@ -11,6 +10,7 @@ import { taggingCountHeader, versionHeaders } from '../http/versionHeaders.ts';
 import type { EngineRequest } from '../http/engineRequest.ts';
 import { objectHeaders, sendEmpty } from '../http/engineResponse.ts';
 import { responseOverrides } from '../http/responseOverrides.ts';
+import { sendObject } from '../content/objectSender.ts';
 import { createObjectStream, readInlineObject } from '../content/objectStream.ts';
 import { bodySource, checkDigests, contentMd5, declaredSize, wantsSha256 } from '../http/requestBody.ts';
 import { commitObject, writeSegment } from '../content/segmentWriter.ts';
@@ -111,9 +111,9 @@ export async function getObject(ctx: EngineContext, r: EngineRequest): Promise<v
   // Unseal the first data key now so a key problem is an error document, not a truncated body.
   const first = firstSegmentAt(segments, range?.start ?? 0);
   if (first) ctx.keys.unseal(object, first, object.bucket, object.key, customerKey)?.fill(0);
-  const stream = createObjectStream(ctx, source, range);
+  const stream = createObjectStream(ctx, source, range, { lend: true });
   r.res.writeHead(status, headers);
-  await pipeline(stream, r.res);
+  await sendObject(stream, r.res);
 }
 
 function firstSegmentAt(segments: SegmentRow[], offset: number): SegmentRow | undefined {

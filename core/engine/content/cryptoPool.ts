@@ -12,6 +12,8 @@ import { cryptoWorkerMain, type BeginMessage, type CryptoReply, type CryptoReque
 export const STEP_PACKAGES = 16;
 /** Bytes of one shared slab: a whole step of stored packages. */
 export const SLAB_SIZE = STEP_PACKAGES * STORED_PACKAGE_SIZE;
+/** Cipher output (bytes) after which a worker collects its young generation: 4 MiB (see cryptoWorkerMain). */
+const COLLECT_EVERY = 4 << 20;
 /** Free slabs kept for reuse (more are allocated under load and dropped when returned). */
 const KEPT_SLABS = 16;
 
@@ -57,10 +59,15 @@ export class CryptoJob {
     return this.#slot;
   }
 
-  /** Opens a step of stored packages in `slab` (see {@link OpenMessage}). */
-  open(slab: SharedArrayBuffer, first: number, count: number, lastLength: number, finalSequence: number): Promise<CryptoReply> {
-    const message: OpenMessage = { type: 'open', id: this.#id, slab, first, count, lastLength, finalSequence };
+  /** Opens a step of stored packages in `slab` into `out` (see {@link OpenMessage}). */
+  open(slab: SharedArrayBuffer, out: SharedArrayBuffer, first: number, count: number, lastLength: number, finalSequence: number): Promise<CryptoReply> {
+    const message: OpenMessage = { type: 'open', id: this.#id, slab, out, first, count, lastLength, finalSequence };
     return this.#request(message);
+  }
+
+  /** Requests sent and not answered yet (a stream with jobs on both workers gives the next step to the less busy one). */
+  get pending(): number {
+    return this.#pending.length;
   }
 
   /** Ends the job on its worker (the worker zeroes its key copy); requests still pending are answered first. */
@@ -112,6 +119,7 @@ export class CryptoPool {
     this.#setup = {
       packageSize: PACKAGE_SIZE, storedPackageSize: STORED_PACKAGE_SIZE, tagSize: TAG_SIZE,
       nonceSequenceOffset: NONCE_SEQUENCE_OFFSET, aadSequenceOffset: AAD_SEQUENCE_OFFSET, aadFinalOffset: AAD_FINAL_OFFSET, crc: crc64WasmSetup(),
+      collectEvery: COLLECT_EVERY,
     };
     for (let index = 0; index < size; index++) {
       const slot: Slot = { worker: undefined as unknown as Worker, jobs: new Map() };

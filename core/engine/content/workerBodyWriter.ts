@@ -1,11 +1,12 @@
 /** Writes a request body into a blob file with its hashing and encryption done by a crypto worker, 1 MiB steps in shared slabs. */
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { HEADER_SIZE, NONCE_PREFIX_SIZE, PACKAGE_SIZE, PackageNoncer, STORED_PACKAGE_SIZE, TAG_SIZE, encodeHeader } from '../../crypto/index.ts';
 import { cosError } from '../../protocol/cosError.ts';
 import type { BlobBodyOptions, BlobDigests } from '../storage/blobWriter.ts';
 import { STEP_PACKAGES, type CryptoPool } from './cryptoPool.ts';
+import { collectYoungGeneration } from './youngGeneration.ts';
 
 /** Plaintext bytes of one step. */
 const STEP_PLAIN = STEP_PACKAGES * PACKAGE_SIZE;
@@ -17,6 +18,53 @@ const STEPS_IN_FLIGHT = 3;
  * disk works while the socket does. The commit still ends with its own datasync: durability is unchanged.
  */
 const FLUSH_EVERY = 32 << 20;
+/**
+ * Body bytes after which the main thread collects its young generation: each socket chunk (≤ 64 KiB) is a fresh
+ * buffer that is garbage once copied into a slab, and without this a 1 GiB body left up to ~64 MiB of them at a time.
+ */
+const COLLECT_EVERY = 8 << 20;
+
+/** Waits until at most `count` of `inFlight` are left (the oldest first). */
+async function drainTo(inFlight: Promise<void>[], count: number): Promise<void> {
+  while (inFlight.length > count) await inFlight.shift();
+}
+
+/**
+ * Feeds each chunk of `source` to `take` as it arrives ('data' events, so chunks are never joined into new buffers as
+ * an async iterator's `read()` does), pausing the source while the promise `take` returns is pending. Resolves at the
+ * end of the body; rejects when `take` throws or rejects, or the body fails or ends early. The source is not destroyed
+ * (a request whose job failed still gets its error document on the open connection), only left paused.
+ */
+function eachChunk(source: Readable, take: (chunk: Buffer) => Promise<void> | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const settle = (error?: Error | null): void => {
+      if (done) return;
+      done = true;
+      source.off('data', onData);
+      stopWatching();
+      source.pause();
+      if (error) reject(error);
+      else resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      let wait: Promise<void> | undefined;
+      try {
+        wait = take(chunk);
+      } catch (error) {
+        settle(error as Error);
+        return;
+      }
+      if (!wait) return;
+      source.pause();
+      wait.then(() => {
+        if (!done) source.resume();
+      }, settle);
+    };
+    const stopWatching = finished(source, (error) => settle(error));
+    source.on('data', onData);
+  });
+}
 
 /** Writes `bytes` at `position`, again after a short write. */
 async function writeAt(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
@@ -90,17 +138,14 @@ export async function writeBodyInWorker(pool: CryptoPool, source: Readable, hand
       track(writeAt(handle, header, 0));
       position = HEADER_SIZE;
     }
-    // Not destroyed on an early exit: a request whose job failed still gets its error document on the open connection.
-    for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    await eachChunk(source, (chunk) => {
       size += chunk.length;
+      if (size % COLLECT_EVERY < chunk.length) collectYoungGeneration();
       if (size > options.maxSize) throw cosError('EntityTooLarge', `The body exceeds the maximum allowed size of ${options.maxSize} bytes.`);
       let offset = 0;
       while (offset < chunk.length) {
         // A full step goes out only once more bytes arrived: the end of the body decides which package is final.
-        if (filled === STEP_PLAIN) {
-          dispatch(false);
-          while (inFlight.length > STEPS_IN_FLIGHT) await inFlight.shift();
-        }
+        if (filled === STEP_PLAIN) dispatch(false);
         if (encryption) {
           const within = filled % PACKAGE_SIZE;
           const take = Math.min(chunk.length - offset, PACKAGE_SIZE - within);
@@ -114,7 +159,9 @@ export async function writeBodyInWorker(pool: CryptoPool, source: Readable, hand
           offset += take;
         }
       }
-    }
+      // Back-pressure: the socket is not read further while too many steps are in flight.
+      return inFlight.length > STEPS_IN_FLIGHT ? drainTo(inFlight, STEPS_IN_FLIGHT) : undefined;
+    });
     dispatch(true);
     while (inFlight.length > 0) await inFlight.shift();
   } catch (error) {

@@ -12,8 +12,11 @@ import { cryptoWorkerMain, type BeginMessage, type CryptoReply, type CryptoReque
 export const STEP_PACKAGES = 16;
 /** Bytes of one shared slab: a whole step of stored packages. */
 export const SLAB_SIZE = STEP_PACKAGES * STORED_PACKAGE_SIZE;
-/** Cipher output (bytes) after which a worker collects its young generation: 4 MiB (see cryptoWorkerMain). */
-const COLLECT_EVERY = 4 << 20;
+/**
+ * Cipher output (bytes) after which a worker collects its young generation (see cryptoWorkerMain): 8 MiB. Every 4 MiB
+ * cost about a third more worker CPU on a GET for ~10 MiB less peak RSS; every 16 MiB saved little more CPU than 8.
+ */
+const COLLECT_EVERY = 8 << 20;
 /** Free slabs kept for reuse (more are allocated under load and dropped when returned). */
 const KEPT_SLABS = 16;
 

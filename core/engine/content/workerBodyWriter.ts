@@ -22,7 +22,7 @@ const FLUSH_EVERY = 32 << 20;
  * Body bytes after which the main thread collects its young generation: each socket chunk (≤ 64 KiB) is a fresh
  * buffer that is garbage once copied into a slab, and without this a 1 GiB body left up to ~64 MiB of them at a time.
  */
-const COLLECT_EVERY = 8 << 20;
+const COLLECT_EVERY = 4 << 20;
 
 /** Waits until at most `count` of `inFlight` are left (the oldest first). */
 async function drainTo(inFlight: Promise<void>[], count: number): Promise<void> {

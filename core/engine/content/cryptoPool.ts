@@ -115,6 +115,7 @@ export class CryptoPool {
   readonly #setup: CryptoWorkerSetup;
   readonly #logger: Logger | undefined;
   #ids = 0;
+  #turn = 0;
   #closed = false;
 
   private constructor(size: number, logger: Logger | undefined) {
@@ -153,7 +154,11 @@ export class CryptoPool {
   begin(options: { dataKey?: Buffer; nonce?: Buffer; aad?: Buffer; md5?: boolean; sha256?: boolean; crc64?: boolean }, beside?: CryptoJob): CryptoJob {
     if (this.#closed) throw workerStopped();
     const candidates = this.#slots.length > 1 && beside ? this.#slots.filter((slot) => slot !== beside.slot) : this.#slots;
-    const slot = candidates.reduce((best, candidate) => (candidate.jobs.size < best.jobs.size ? candidate : best));
+    const fewest = Math.min(...candidates.map((candidate) => candidate.jobs.size));
+    const tied = candidates.filter((candidate) => candidate.jobs.size === fewest);
+    // Ties go round: taking the first every time sent every body's MD5 job to one worker and every sealing job to
+    // the other, so the parts of a multipart upload hashed MD5 one after another on one thread.
+    const slot = tied[this.#turn++ % tied.length]!;
     return new CryptoJob(slot, ++this.#ids, {
       ...(options.dataKey ? { dataKey: new Uint8Array(options.dataKey) } : {}),
       ...(options.nonce ? { nonce: new Uint8Array(options.nonce) } : {}),

@@ -12,18 +12,12 @@ import { Writable } from 'node:stream';
  */
 export function createFileHandleSink(handle: FileHandle, highWaterMark: number, position?: number): Writable {
   let offset = position;
-  const writeAll = async (chunks: Buffer[]): Promise<void> => {
-    let pending = chunks;
-    while (pending.length > 0) {
-      const { bytesWritten } = await handle.writev(pending, offset);
-      if (offset !== undefined) offset += bytesWritten;
-      pending = dropWritten(pending, bytesWritten);
-    }
-  };
   const settle = async (chunks: Buffer[], callback: (error?: Error | null) => void): Promise<void> => {
     let failure: Error | null = null;
     try {
-      await writeAll(chunks);
+      const at = offset;
+      if (offset !== undefined) offset += chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+      await writeFully(handle, chunks, at);
     } catch (error) {
       failure = error as Error;
     }
@@ -38,6 +32,17 @@ export function createFileHandleSink(handle: FileHandle, highWaterMark: number, 
       void settle(entries.map((entry) => entry.chunk as Buffer), callback);
     },
   });
+}
+
+/** Writes every byte of `chunks` at `position` on (appends without one), again after a short write. */
+export async function writeFully(handle: FileHandle, chunks: Buffer[], position?: number): Promise<void> {
+  let pending = chunks;
+  let offset = position;
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending, offset);
+    if (offset !== undefined) offset += bytesWritten;
+    pending = dropWritten(pending, bytesWritten);
+  }
 }
 
 /** The chunks left after `written` bytes of them went out (short writes are rare but legal). */

@@ -14,23 +14,19 @@ export function statementCache(db: DatabaseSync): (sql: string) => StatementSync
   };
 }
 
-/** BEGIN / COMMIT / ROLLBACK prepared once per database: a statement compiled at every transaction showed in per-file profiles. */
-const controlStatements = new WeakMap<DatabaseSync, (sql: string) => StatementSync>();
-
-/** Runs `work` between `begin` (e.g. `BEGIN IMMEDIATE`) and COMMIT; rolls back and rethrows when it throws. */
-export function inTransaction<T>(db: DatabaseSync, begin: string, work: () => T): T {
-  let control = controlStatements.get(db);
-  if (!control) {
-    control = statementCache(db);
-    controlStatements.set(db, control);
-  }
-  control(begin).run();
+/**
+ * Runs `work` between `begin` (e.g. `BEGIN IMMEDIATE`) and COMMIT; rolls back and rethrows when it throws. The control
+ * statements come from the database's {@link statementCache} (compiling them at every transaction showed in per-file
+ * profiles).
+ */
+export function inTransaction<T>(prepare: (sql: string) => StatementSync, begin: string, work: () => T): T {
+  prepare(begin).run();
   try {
     const result = work();
-    control('COMMIT').run();
+    prepare('COMMIT').run();
     return result;
   } catch (error) {
-    control('ROLLBACK').run();
+    prepare('ROLLBACK').run();
     throw error;
   }
 }

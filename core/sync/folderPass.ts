@@ -61,7 +61,14 @@ export async function runFolderPass(input: FolderPassInput): Promise<FolderPassO
   // Listed before the scan on a folder's first pass: a new file is read for its CRC-64 only when it may equal
   // something — a remote object at its path, or known content of its size (a copy or move source).
   const remote = journal.remoteListedAt(folderId) === undefined ? await listRemote(input) : undefined;
-  const needsCrc = (relative: string, size: number): boolean => remote?.has(relative) === true || journal.hasContentOfSize(folderId, size);
+  const sizes = new Map<number, boolean>();
+  const needsCrc = (relative: string, size: number): boolean => {
+    if (remote?.has(relative)) return true;
+    // Asked once per size in a pass: new files often share a few sizes.
+    let known = sizes.get(size);
+    if (known === undefined) sizes.set(size, (known = journal.hasContentOfSize(folderId, size)));
+    return known;
+  };
   let known: JournalEntry[] | undefined;
   let scan: ScanResult | undefined;
   if (paths === undefined) {

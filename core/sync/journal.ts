@@ -145,7 +145,7 @@ export class Journal {
 
   /** Runs `work` in one transaction. */
   transaction<T>(work: () => T): T {
-    return this.db.isTransaction ? work() : inTransaction(this.db, 'BEGIN', work);
+    return this.db.isTransaction ? work() : inTransaction(this.#prepare, 'BEGIN', work);
   }
 
   /** Makes sure the folder exists (rows reference it). */

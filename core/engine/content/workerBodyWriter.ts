@@ -6,7 +6,8 @@ import { HEADER_SIZE, NONCE_PREFIX_SIZE, PACKAGE_SIZE, PackageNoncer, STORED_PAC
 import { cosError } from '../../protocol/cosError.ts';
 import type { BlobBodyOptions, BlobDigests } from '../storage/blobWriter.ts';
 import { STEP_PACKAGES, type CryptoPool } from './cryptoPool.ts';
-import { collectYoungGeneration } from './youngGeneration.ts';
+import { noteYoungGarbage } from './youngGeneration.ts';
+import { writeFully } from '../../common/fileHandleSink.ts';
 
 /** Plaintext bytes of one step. */
 const STEP_PLAIN = STEP_PACKAGES * PACKAGE_SIZE;
@@ -19,8 +20,9 @@ const STEPS_IN_FLIGHT = 3;
  */
 const FLUSH_EVERY = 32 << 20;
 /**
- * Body bytes after which the main thread collects its young generation: each socket chunk (≤ 64 KiB) is a fresh
- * buffer that is garbage once copied into a slab, and without this a 1 GiB body left up to ~64 MiB of them at a time.
+ * Body bytes (of every body in flight together) after which the main thread collects its young generation: each
+ * socket chunk (≤ 64 KiB) is a fresh buffer that is garbage once copied into a slab, and without this a 1 GiB body
+ * left up to ~64 MiB of them at a time.
  */
 const COLLECT_EVERY = 4 << 20;
 
@@ -66,15 +68,6 @@ function eachChunk(source: Readable, take: (chunk: Buffer) => Promise<void> | un
   });
 }
 
-/** Writes `bytes` at `position`, again after a short write. */
-async function writeAt(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
-    done += bytesWritten;
-  }
-}
-
 /**
  * Reads `source` to the end and writes the stored bytes (header and packages, or the plaintext) into `handle` from
  * offset 0. The main thread only copies the body into slabs (package by package, at their stored offsets) and issues
@@ -117,7 +110,7 @@ export async function writeBodyInWorker(pool: CryptoPool, source: Readable, hand
     const step = { slab: own, stride: STORED_PACKAGE_SIZE, count, lastLength, final };
     track(Promise.all([hashing.seal(step), sealing.seal({ ...step, ...(out ? { out } : {}) })]).then(async ([hashed, sealed]) => {
       if (final) digests = { ...hashed.digests, ...sealed.digests };
-      if (storedLength > 0) await writeAt(handle, Buffer.from(out ?? own, 0, storedLength), at);
+      if (storedLength > 0) await writeFully(handle, [Buffer.from(out ?? own, 0, storedLength)], at);
       pool.recycle(own);
       if (out) pool.recycle(out);
       written += storedLength;
@@ -135,12 +128,12 @@ export async function writeBodyInWorker(pool: CryptoPool, source: Readable, hand
 
   try {
     if (header) {
-      track(writeAt(handle, header, 0));
+      track(writeFully(handle, [header], 0));
       position = HEADER_SIZE;
     }
     await eachChunk(source, (chunk) => {
       size += chunk.length;
-      if (size % COLLECT_EVERY < chunk.length) collectYoungGeneration();
+      noteYoungGarbage(chunk.length, COLLECT_EVERY);
       if (size > options.maxSize) throw cosError('EntityTooLarge', `The body exceeds the maximum allowed size of ${options.maxSize} bytes.`);
       let offset = 0;
       while (offset < chunk.length) {

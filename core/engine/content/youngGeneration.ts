@@ -13,7 +13,7 @@ let collector: Collector | undefined | null = null;
  * `gc` comes from a context made while `--expose-gc` is on; the flag is turned off again at once, so no other context
  * gets it.
  */
-export function collectYoungGeneration(): void {
+function collectYoungGeneration(): void {
   if (collector === null) {
     try {
       setFlagsFromString('--expose-gc');
@@ -25,4 +25,17 @@ export function collectYoungGeneration(): void {
     }
   }
   collector?.({ type: 'minor' });
+}
+
+let garbageSinceCollect = 0;
+
+/**
+ * Counts `bytes` of young garbage made on this thread (by any request) and collects once `every` bytes piled up: one
+ * process-wide count, so several bodies in flight collect no more often per MiB than one.
+ */
+export function noteYoungGarbage(bytes: number, every: number): void {
+  garbageSinceCollect += bytes;
+  if (garbageSinceCollect < every) return;
+  garbageSinceCollect = 0;
+  collectYoungGeneration();
 }

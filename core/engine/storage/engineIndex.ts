@@ -46,7 +46,7 @@ export class EngineIndex {
 
   /** Runs `work` in one IMMEDIATE transaction; rolls back when it throws. */
   transaction<T>(work: () => T): T {
-    return inTransaction(this.db, 'BEGIN IMMEDIATE', work);
+    return inTransaction(this.#prepare, 'BEGIN IMMEDIATE', work);
   }
 
   /**

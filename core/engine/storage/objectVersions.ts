@@ -67,9 +67,10 @@ export class ObjectVersions {
     return Number(row.seq) + 1;
   }
 
-  /** Deletes a version row and its segment rows; returns the blob ids. */
+  /** Deletes a version row and its segment rows; returns the ids of the blob files to unlink (bytes kept in the index go with their rows). */
   #remove(row: ObjectRow): string[] {
-    const blobs = (this.#statement('SELECT blob_id FROM segments WHERE object_id = ?').all(row.objectId) as Row[]).map((segment) => segment.blob_id as string);
+    const blobs = (this.#statement('SELECT blob_id FROM segments WHERE object_id = ? AND blob_id NOT IN (SELECT blob_id FROM inline_blobs)').all(row.objectId) as Row[])
+      .map((segment) => segment.blob_id as string);
     this.#statement('DELETE FROM segments WHERE object_id = ?').run(row.objectId);
     this.#statement('DELETE FROM objects WHERE object_id = ?').run(row.objectId);
     return blobs;
